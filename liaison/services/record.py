@@ -1,0 +1,443 @@
+"""Appending to the record and reading it back, as a member or as the node.
+
+The write path, for every entry: authenticate (done by the caller: the API or
+the CLI gives an author) → authorise against the author's authority as the
+record shows it inside the write transaction → build the content → sign it
+with the node's key (and check the member's own signature when they signed)
+→ append entry, release rows, Merkle nodes, log head and projections in one
+transaction → acknowledge after commit → wake live subscribers.
+
+The read path filters by release in SQL, and a missing entry and one not
+released to the reader raise the very same :class:`~liaison.errors.NotFound`.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import nacl.signing
+from sqlalchemy import Connection
+
+from liaison.domain.authority import decide_append
+from liaison.domain.entry import Content, Stamp, StoredEntry, check_salt, is_entry_id
+from liaison.domain.kinds import KINDS, ROSTER_KINDS, KindRegistry, KindSpec
+from liaison.domain.member import Authority
+from liaison.domain.party import ALL_PARTIES
+from liaison.domain.time import format_time, parse_time, utcnow
+from liaison.errors import (
+    Conflict,
+    InvalidBody,
+    InvalidInput,
+    InvalidSignature,
+    LiaisonError,
+    NotFound,
+    NotPermitted,
+    TooLarge,
+)
+from liaison.ledger import merkle
+from liaison.ledger.canonical import CanonicalError
+from liaison.ledger.signing import b64d, sign, verify
+from liaison.projections import PROJECTORS, ProjectorRegistry
+from liaison.services.live import Broadcaster
+from liaison.services.writer import GroupCommitWriter
+from liaison.store import queries as q
+from liaison.store.queries import EntryFilter
+from liaison.store.sql import SqlStore
+
+__all__ = ["NODE_AUTHOR", "AppendRequest", "RecordService"]
+
+#: the author of entries the node writes itself (genesis, parties, members)
+NODE_AUTHOR = "node"
+#: the largest canonical content accepted, in bytes
+MAX_CONTENT_BYTES = 256 * 1024
+#: how far a member's own clock may be from the node's when they sign an entry
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class AppendRequest:
+    """One entry to append: either fields for the node to build, or content the
+    member built and signed on their own side (``signed_content`` + ``signature``)."""
+
+    author: str
+    kind: str = ""
+    body: Mapping[str, Any] = field(default_factory=dict)
+    release: Sequence[str] | None = None
+    supersedes: str | None = None
+    signed_content: Mapping[str, Any] | None = None
+    signature: str | None = None
+
+
+def new_salt() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+
+
+class _Batch:
+    """State of one write transaction: the tree, the clock, entries not yet flushed."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        size, frontier_json = q.head(conn, for_update=True)
+        self.frontier = merkle.Frontier.from_json(frontier_json)
+        if self.frontier.size != size:
+            raise LiaisonError("the log head is inconsistent with its frontier")
+        last = q.get_entry_by_seq(conn, size, None) if size else None
+        self.last_at = last.stamp.at if last else None
+        self.pending: list[StoredEntry] = []
+        self.pending_ids: dict[str, StoredEntry] = {}
+        self.nodes: list[tuple[int, int, bytes]] = []
+        self.done: list[StoredEntry] = []
+        # Read-through caches for this transaction, dropped whenever projections change.
+        self._authorities: dict[str, Authority | None] = {}
+        self._parties: set[str] | None = None
+        self._default_release: dict[str, list[str] | None] = {}
+
+    def authority(self, member: str) -> Authority | None:
+        if member not in self._authorities:
+            self._authorities[member] = q.authority(self.conn, member)
+        return self._authorities[member]
+
+    def parties(self) -> set[str]:
+        if self._parties is None:
+            self._parties = {p.id for p in q.parties(self.conn)}
+        return self._parties
+
+    def default_release(self, party: str) -> list[str] | None:
+        if party not in self._default_release:
+            self._default_release[party] = q.party_default_release(self.conn, party)
+        return self._default_release[party]
+
+    def next_time(self, now: datetime) -> datetime:
+        # Append times never go backwards, so the log's order is also time order.
+        moment = now if self.last_at is None or now > self.last_at else self.last_at
+        self.last_at = moment
+        return moment
+
+    def add(self, entry: StoredEntry) -> None:
+        self.frontier, records = merkle.append_leaf(
+            self.frontier, merkle.leaf_hash(entry.stamp.leaf_data())
+        )
+        self.nodes.extend((r.level, r.index, r.hash) for r in records)
+        self.pending.append(entry)
+        self.pending_ids[entry.id] = entry
+
+    def flush(self, projectors: ProjectorRegistry) -> None:
+        if not self.pending:
+            return
+        q.insert_entries(self.conn, self.pending)
+        for entry in self.pending:
+            projectors.apply(self.conn, entry)
+        self.done.extend(self.pending)
+        self.pending = []
+        self.pending_ids = {}
+        self._authorities.clear()
+        self._parties = None
+        self._default_release.clear()
+
+    def finish(self, projectors: ProjectorRegistry) -> None:
+        self.flush(projectors)
+        q.insert_nodes(self.conn, self.nodes)
+        q.set_head(self.conn, self.frontier.size, self.frontier.to_json())
+
+
+class RecordService:
+    def __init__(
+        self,
+        store: SqlStore,
+        node_key: nacl.signing.SigningKey,
+        *,
+        kinds: KindRegistry = KINDS,
+        projectors: ProjectorRegistry = PROJECTORS,
+        clock: Any = utcnow,
+        max_batch: int = 512,
+    ) -> None:
+        self.store = store
+        self.node_key = node_key
+        self.kinds = kinds
+        self.projectors = projectors
+        self.clock = clock
+        self.live = Broadcaster()
+        self._writer: GroupCommitWriter[AppendRequest, StoredEntry] = GroupCommitWriter(
+            self._run_batch, max_batch=max_batch
+        )
+        info = self._node_info()
+        self.origin = info.origin
+        if info.public_key != base64.b64encode(bytes(node_key.verify_key)).decode():
+            raise InvalidInput("the node key does not match the key this store was created with")
+
+    def _node_info(self) -> q.NodeInfo:
+        with self.store.read() as conn:
+            info = q.node_info(conn)
+        if info is None:
+            raise InvalidInput(f"{self.store.safe_url} is not initialised: run `liaison init`")
+        return info
+
+    def close(self) -> None:
+        self._writer.close()
+
+    # --- writing ---------------------------------------------------------------------
+
+    def append(self, request: AppendRequest) -> StoredEntry:
+        """Append one entry; returns once it is durable. Raises a LiaisonError if refused."""
+        entry = self._writer.run(request)
+        self.live.publish(entry.seq)
+        return entry
+
+    def append_many(self, requests: Sequence[AppendRequest]) -> list[StoredEntry | LiaisonError]:
+        """Append several entries, each accepted or refused on its own."""
+        futures = self._writer.run_many(requests)
+        results: list[StoredEntry | LiaisonError] = []
+        for fut in futures:
+            try:
+                results.append(fut.result())
+            except LiaisonError as exc:
+                results.append(exc)
+        done = [r.seq for r in results if isinstance(r, StoredEntry)]
+        if done:
+            self.live.publish(max(done))
+        return results
+
+    def _run_batch(self, jobs: Sequence[AppendRequest]) -> list[StoredEntry | BaseException]:
+        results: list[StoredEntry | BaseException] = []
+        with self.store.write() as conn:
+            batch = _Batch(conn)
+            for job in jobs:
+                try:
+                    entry = self._build(batch, job)
+                except LiaisonError as exc:
+                    results.append(exc)
+                    continue
+                batch.add(entry)
+                if self.projectors.for_kind(entry.content.kind):
+                    # Later jobs must see this entry's projections when they are authorised.
+                    batch.flush(self.projectors)
+                results.append(entry)
+            batch.finish(self.projectors)
+        return results
+
+    def _build(self, batch: _Batch, job: AppendRequest) -> StoredEntry:
+        conn = batch.conn
+        now = self.clock()
+        if job.signed_content is not None:
+            return self._build_signed(batch, job, now)
+        spec = self.kinds.get(job.kind)
+        body = spec.validate(job.body)
+        if job.author == NODE_AUTHOR:
+            party: str | None = None
+            authority = None
+        else:
+            authority = batch.authority(job.author)
+            self._authorise(authority, spec, body, now)
+            assert authority is not None
+            party = authority.party
+        release = self._release(batch, party, job.release, spec)
+        self._check_supersedes(batch, job.supersedes, spec, party)
+        at = batch.next_time(now)
+        content = Content(
+            kind=spec.name,
+            body=body,
+            author=job.author,
+            party=party,
+            time=at,
+            release=release,
+            supersedes=job.supersedes,
+            salt=new_salt(),
+        )
+        return self._seal(batch, content, at, None, None)
+
+    def _build_signed(self, batch: _Batch, job: AppendRequest, now: datetime) -> StoredEntry:
+        conn = batch.conn
+        assert job.signed_content is not None
+        try:
+            content = Content.from_json(job.signed_content)
+            check_salt(content.salt)
+        except (ValueError, TypeError) as exc:
+            raise InvalidInput(f"the signed content is malformed: {exc}") from None
+        if content.author != job.author:
+            raise NotPermitted("a member may only append content authored by themselves")
+        spec = self.kinds.get(content.kind)
+        body = spec.validate(content.body)
+        if body != dict(content.body):
+            raise InvalidBody(
+                "the signed body is not in normal form; sign the body exactly as the kind "
+                "normalises it (see the entry-kinds reference)"
+            )
+        authority = batch.authority(job.author)
+        self._authorise(authority, spec, body, now)
+        assert authority is not None
+        if content.party != authority.party:
+            raise NotPermitted(f"{job.author} acts for {authority.party}, not {content.party}")
+        release = self._release(batch, authority.party, content.release, spec)
+        if release != content.release:
+            raise InvalidInput(
+                f"the release set must be given in normal form: {list(release)}"
+            )
+        if abs(content.time - now) > MAX_CLOCK_SKEW:
+            raise InvalidInput(
+                "the signed time is more than 5 minutes from the node's clock; "
+                "check the clock and sign again"
+            )
+        self._check_supersedes(batch, content.supersedes, spec, authority.party)
+        try:
+            raw = content.canonical()
+            signature = b64d(job.signature or "", what="signature")
+        except (CanonicalError, ValueError) as exc:
+            raise InvalidInput(str(exc)) from None
+        key = authority.current_key
+        if not verify(key.public_key, raw, signature):
+            raise InvalidSignature(
+                f"the signature does not verify with the current key of {job.author} "
+                f"({key.key_id})"
+            )
+        if raw in (e.raw for e in batch.pending) or q.entry_seq(conn, content.id) is not None:
+            raise Conflict("this exact signed content is already on the record")
+        at = batch.next_time(now)
+        return self._seal(batch, content, at, signature, key.key_id)
+
+    def _seal(
+        self,
+        batch: _Batch,
+        content: Content,
+        at: datetime,
+        author_sig: bytes | None,
+        author_key: str | None,
+    ) -> StoredEntry:
+        try:
+            raw = content.canonical()
+        except CanonicalError as exc:
+            raise InvalidBody(str(exc)) from None
+        if len(raw) > MAX_CONTENT_BYTES:
+            raise TooLarge(f"the entry is {len(raw)} bytes; the limit is {MAX_CONTENT_BYTES}")
+        seq = batch.frontier.size + 1
+        return StoredEntry(
+            stamp=Stamp(seq=seq, entry=content.id, at=at),
+            content=content,
+            raw=raw,
+            node_sig=sign(self.node_key, raw),
+            author_sig=author_sig,
+            author_key=author_key,
+        )
+
+    def _authorise(
+        self, authority: Authority | None, spec: KindSpec, body: Mapping[str, Any], now: datetime
+    ) -> None:
+        decision = decide_append(authority, spec, body, now)
+        if not decision:
+            raise NotPermitted(decision.reason, kind=spec.name)
+
+    def _release(
+        self,
+        batch: _Batch,
+        party: str | None,
+        requested: Sequence[str] | None,
+        spec: KindSpec,
+    ) -> tuple[str, ...]:
+        if spec.name in ROSTER_KINDS or party is None:
+            return (ALL_PARTIES,)
+        if requested is None:
+            requested = batch.default_release(party) or []
+        if isinstance(requested, str) or not all(isinstance(p, str) for p in requested):
+            raise InvalidInput("release must be a list of party ids")
+        if ALL_PARTIES in requested:
+            return (ALL_PARTIES,)
+        known = batch.parties()
+        unknown = sorted(set(requested) - known)
+        if unknown:
+            raise InvalidInput(f"cannot release to unknown parties: {', '.join(unknown)}")
+        return tuple(sorted({party, *requested}))
+
+    def _check_supersedes(
+        self, batch: _Batch, supersedes: str | None, spec: KindSpec, party: str | None
+    ) -> None:
+        if supersedes is None:
+            return
+        reader = party
+        if not isinstance(supersedes, str) or not is_entry_id(supersedes):
+            raise InvalidInput("supersedes must be an entry id (64 hex digits)")
+        old = batch.pending_ids.get(supersedes) or q.get_entry(batch.conn, supersedes, reader)
+        if old is None:
+            raise NotFound(f"no entry {supersedes} to supersede")
+        if old.content.party != party:
+            raise NotPermitted("only the party that wrote an entry can supersede it")
+        if old.content.kind != spec.name:
+            raise InvalidInput(
+                f"a correction keeps the kind: {supersedes} is {old.content.kind}, not {spec.name}"
+            )
+        newer = q.list_entries(batch.conn, None, EntryFilter(supersedes=supersedes, limit=1))
+        if newer or any(e.content.supersedes == supersedes for e in batch.pending):
+            raise Conflict(
+                f"{supersedes} has already been superseded; supersede its latest version"
+            )
+
+    # --- reading ---------------------------------------------------------------------
+
+    def get(self, reader: str | None, entry_id: str) -> StoredEntry:
+        entry = None
+        if is_entry_id(entry_id):
+            with self.store.read() as conn:
+                entry = q.get_entry(conn, entry_id, reader)
+        if entry is None:
+            raise NotFound("no such entry")
+        return entry
+
+    def get_by_seq(self, reader: str | None, seq: int) -> StoredEntry:
+        with self.store.read() as conn:
+            entry = q.get_entry_by_seq(conn, seq, reader)
+        if entry is None:
+            raise NotFound("no such entry")
+        return entry
+
+    def list(self, reader: str | None, flt: EntryFilter) -> list[StoredEntry]:
+        if not 1 <= flt.limit <= 1000:
+            raise InvalidInput("limit must be between 1 and 1000")
+        with self.store.read() as conn:
+            return q.list_entries(conn, reader, flt)
+
+    def count(self, reader: str | None, flt: EntryFilter) -> int:
+        with self.store.read() as conn:
+            return q.count_entries(conn, reader, flt)
+
+    def size(self) -> int:
+        with self.store.read() as conn:
+            return q.head(conn)[0]
+
+    def versions(self, reader: str | None, entry_id: str) -> list[StoredEntry]:
+        """Every version of an entry the reader may see, oldest first."""
+        first = self.get(reader, entry_id)
+        with self.store.read() as conn:
+            chain = [first]
+            while chain[0].content.supersedes:
+                older = q.get_entry(conn, chain[0].content.supersedes, reader)
+                if older is None:
+                    break
+                chain.insert(0, older)
+            while True:
+                newer = q.list_entries(conn, reader, EntryFilter(supersedes=chain[-1].id, limit=1))
+                if not newer:
+                    break
+                chain.append(newer[0])
+        return chain
+
+    def authority(self, member: str, at: datetime | None = None) -> Authority:
+        with self.store.read() as conn:
+            found = q.authority(conn, member, at=at)
+        if found is None:
+            raise NotFound(f"no member {member} at that time")
+        return found
+
+
+def parse_time_param(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+__all__ += ["format_time", "parse_time_param"]

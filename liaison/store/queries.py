@@ -1,0 +1,359 @@
+"""Reads and writes over one connection, the same SQL for both backends.
+
+Every read that returns entries takes the reader's party and filters by the
+release rows *in SQL*, so lists, counts and searches can only ever see what is
+released to the reader. ``reader=None`` is the node itself (administration and
+whole-record verification), never a member.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, Text, and_, func, or_, select, tuple_
+
+from liaison.domain.entry import Content, Stamp, StoredEntry
+from liaison.domain.mandate import Mandate
+from liaison.domain.member import Authority, MemberKey
+from liaison.domain.party import ALL_PARTIES, Party
+from liaison.domain.roles import Role
+from liaison.domain.time import format_time, parse_time
+from liaison.ledger.signing import b64d
+from liaison.store.schema import (
+    api_tokens,
+    checkpoints,
+    entries,
+    log_head,
+    node,
+    proj_member_history,
+    proj_member_keys,
+    proj_members,
+    proj_parties,
+    releases,
+    tree_nodes,
+)
+
+__all__ = ["CheckpointRow", "EntryFilter", "NodeInfo"]
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    origin: str
+    public_key: str
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    size: int
+    root: bytes
+    note: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    kind: str | None = None
+    party: str | None = None
+    author: str | None = None
+    text: str | None = None
+    supersedes: str | None = None
+    after: int = 0
+    limit: int = 100
+
+
+def node_info(conn: Connection) -> NodeInfo | None:
+    row = conn.execute(select(node.c.origin, node.c.public_key)).first()
+    return NodeInfo(row.origin, row.public_key) if row else None
+
+
+def head(conn: Connection, *, for_update: bool = False) -> tuple[int, str]:
+    query = select(log_head.c.size, log_head.c.frontier).where(log_head.c.id == 1)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).one()
+    return int(row.size), str(row.frontier)
+
+
+def set_head(conn: Connection, size: int, frontier: str) -> None:
+    conn.execute(log_head.update().where(log_head.c.id == 1).values(size=size, frontier=frontier))
+
+
+def insert_entries(conn: Connection, batch: Sequence[StoredEntry]) -> None:
+    conn.execute(
+        entries.insert(),
+        [
+            {
+                "seq": e.seq,
+                "id": e.id,
+                "kind": e.content.kind,
+                "party": e.content.party,
+                "author": e.content.author,
+                "time": format_time(e.content.time),
+                "appended_at": format_time(e.stamp.at),
+                "supersedes": e.content.supersedes,
+                "content": e.raw,
+                "node_sig": e.node_sig,
+                "author_sig": e.author_sig,
+                "author_key": e.author_key,
+            }
+            for e in batch
+        ],
+    )
+    conn.execute(
+        releases.insert(),
+        [{"seq": e.seq, "party": p} for e in batch for p in e.content.release],
+    )
+
+
+def insert_nodes(conn: Connection, nodes: Iterable[tuple[int, int, bytes]]) -> None:
+    rows = [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
+    if rows:
+        conn.execute(tree_nodes.insert(), rows)
+
+
+def get_nodes(conn: Connection, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    found: dict[tuple[int, int], bytes] = {}
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        rows = conn.execute(
+            select(tree_nodes.c.level, tree_nodes.c.idx, tree_nodes.c.hash).where(
+                tuple_(tree_nodes.c.level, tree_nodes.c.idx).in_(chunk)
+            )
+        )
+        for row in rows:
+            found[(int(row.level), int(row.idx))] = bytes(row.hash)
+    return found
+
+
+def _row_to_entry(row: Any) -> StoredEntry:
+    raw = bytes(row.content)
+    return StoredEntry(
+        stamp=Stamp(seq=int(row.seq), entry=row.id, at=parse_time(row.appended_at)),
+        content=Content.from_bytes(raw),
+        raw=raw,
+        node_sig=bytes(row.node_sig),
+        author_sig=bytes(row.author_sig) if row.author_sig is not None else None,
+        author_key=row.author_key,
+    )
+
+
+def _released(query: Select[Any], reader: str | None) -> Select[Any]:
+    if reader is None:
+        return query
+    visible = select(releases.c.seq).where(
+        releases.c.seq == entries.c.seq, releases.c.party.in_([reader, ALL_PARTIES])
+    )
+    return query.where(visible.exists())
+
+
+def _filtered(query: Select[Any], flt: EntryFilter, dialect: str) -> Select[Any]:
+    if flt.kind is not None:
+        if flt.kind.endswith(".*"):
+            query = query.where(entries.c.kind.startswith(flt.kind[:-1], autoescape=True))
+        else:
+            query = query.where(entries.c.kind == flt.kind)
+    if flt.party is not None:
+        query = query.where(entries.c.party == flt.party)
+    if flt.author is not None:
+        query = query.where(entries.c.author == flt.author)
+    if flt.supersedes is not None:
+        query = query.where(entries.c.supersedes == flt.supersedes)
+    if flt.text:
+        query = query.where(_content_text(dialect).contains(flt.text.lower(), autoescape=True))
+    return query
+
+
+def _content_text(dialect: str) -> Any:
+    """The entry content as lower-case text; content is canonical UTF-8 JSON."""
+    if dialect == "postgresql":
+        return func.lower(func.convert_from(entries.c.content, "UTF8"))
+    return func.lower(func.cast(entries.c.content, Text()))
+
+
+def get_entry(conn: Connection, entry_id: str, reader: str | None) -> StoredEntry | None:
+    row = conn.execute(_released(select(entries).where(entries.c.id == entry_id), reader)).first()
+    return _row_to_entry(row) if row else None
+
+
+def get_entry_by_seq(conn: Connection, seq: int, reader: str | None) -> StoredEntry | None:
+    row = conn.execute(_released(select(entries).where(entries.c.seq == seq), reader)).first()
+    return _row_to_entry(row) if row else None
+
+
+def list_entries(conn: Connection, reader: str | None, flt: EntryFilter) -> list[StoredEntry]:
+    query = _filtered(_released(select(entries), reader), flt, conn.dialect.name)
+    query = query.where(entries.c.seq > flt.after).order_by(entries.c.seq).limit(flt.limit)
+    return [_row_to_entry(row) for row in conn.execute(query)]
+
+
+def count_entries(conn: Connection, reader: str | None, flt: EntryFilter) -> int:
+    query = _filtered(
+        _released(select(func.count()).select_from(entries), reader), flt, conn.dialect.name
+    )
+    return int(conn.execute(query.where(entries.c.seq > flt.after)).scalar_one())
+
+
+def iter_entries(conn: Connection, reader: str | None, start: int = 1, batch: int = 5000) -> Iterator[StoredEntry]:
+    after = start - 1
+    while True:
+        flt = EntryFilter(after=after, limit=batch)
+        rows = list_entries(conn, reader, flt)
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+
+
+def iter_raw_rows(conn: Connection, start: int = 1, batch: int = 20000) -> Iterator[Any]:
+    """Raw entry rows with their release parties, for whole-record verification."""
+    after = start - 1
+    while True:
+        rows = conn.execute(
+            select(entries).where(entries.c.seq > after).order_by(entries.c.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        lo, hi = rows[0].seq, rows[-1].seq
+        rel: dict[int, list[str]] = {}
+        for r in conn.execute(
+            select(releases.c.seq, releases.c.party).where(
+                and_(releases.c.seq >= lo, releases.c.seq <= hi)
+            )
+        ):
+            rel.setdefault(int(r.seq), []).append(r.party)
+        for row in rows:
+            yield row, sorted(rel.get(int(row.seq), []))
+        after = hi
+
+
+def stamps(conn: Connection, first: int, last: int) -> list[Stamp]:
+    rows = conn.execute(
+        select(entries.c.seq, entries.c.id, entries.c.appended_at)
+        .where(and_(entries.c.seq >= first, entries.c.seq <= last))
+        .order_by(entries.c.seq)
+    )
+    return [Stamp(int(r.seq), r.id, parse_time(r.appended_at)) for r in rows]
+
+
+def entry_seq(conn: Connection, entry_id: str) -> int | None:
+    seq = conn.execute(select(entries.c.seq).where(entries.c.id == entry_id)).scalar()
+    return int(seq) if seq is not None else None
+
+
+# --- checkpoints -------------------------------------------------------------------------
+
+
+def latest_checkpoint(conn: Connection) -> CheckpointRow | None:
+    row = conn.execute(select(checkpoints).order_by(checkpoints.c.size.desc()).limit(1)).first()
+    return CheckpointRow(int(row.size), bytes(row.root), row.note, row.created_at) if row else None
+
+
+def checkpoint_at(conn: Connection, size: int) -> CheckpointRow | None:
+    row = conn.execute(select(checkpoints).where(checkpoints.c.size == size)).first()
+    return CheckpointRow(int(row.size), bytes(row.root), row.note, row.created_at) if row else None
+
+
+def all_checkpoints(conn: Connection) -> list[CheckpointRow]:
+    return [
+        CheckpointRow(int(r.size), bytes(r.root), r.note, r.created_at)
+        for r in conn.execute(select(checkpoints).order_by(checkpoints.c.size))
+    ]
+
+
+def insert_checkpoint(conn: Connection, size: int, root: bytes, note: str, created_at: datetime) -> None:
+    conn.execute(
+        checkpoints.insert().values(size=size, root=root, note=note, created_at=format_time(created_at))
+    )
+
+
+# --- roster ------------------------------------------------------------------------------
+
+
+def parties(conn: Connection) -> list[Party]:
+    return [
+        Party(r.party, r.name, int(r.seq))
+        for r in conn.execute(select(proj_parties).order_by(proj_parties.c.party))
+    ]
+
+
+def party_default_release(conn: Connection, party: str) -> list[str] | None:
+    value = conn.execute(
+        select(proj_parties.c.default_release).where(proj_parties.c.party == party)
+    ).scalar()
+    return None if value is None else list(json.loads(value))
+
+
+def member_ids(conn: Connection, party: str | None = None) -> list[str]:
+    query = select(proj_members.c.member).order_by(proj_members.c.member)
+    if party is not None:
+        query = query.where(proj_members.c.party == party)
+    return [r.member for r in conn.execute(query)]
+
+
+def authority(conn: Connection, member: str, *, at_seq: int | None = None, at: datetime | None = None) -> Authority | None:
+    """The member's authority as of an entry (``at_seq``) or a moment (``at``), or now."""
+    query = select(proj_member_history).where(proj_member_history.c.member == member)
+    if at_seq is not None:
+        query = query.where(proj_member_history.c.seq <= at_seq)
+    if at is not None:
+        query = query.where(proj_member_history.c.at <= format_time(at))
+    row = conn.execute(query.order_by(proj_member_history.c.seq.desc()).limit(1)).first()
+    if row is None:
+        return None
+    keys_query = select(proj_member_keys).where(proj_member_keys.c.member == member)
+    if at_seq is not None:
+        keys_query = keys_query.where(proj_member_keys.c.seq <= at_seq)
+    if at is not None:
+        keys_query = keys_query.where(proj_member_keys.c.at <= format_time(at))
+    keys = tuple(
+        MemberKey(k.key_id, b64d(k.public_key), int(k.seq), parse_time(k.at))
+        for k in conn.execute(keys_query.order_by(proj_member_keys.c.seq))
+    )
+    return Authority(
+        member=member,
+        party=row.party,
+        name=row.name,
+        role=Role(int(row.role)),
+        mandate=Mandate.from_json(json.loads(row.mandate)),
+        revoked=bool(row.revoked),
+        revoked_reason=row.revoked_reason,
+        keys=keys,
+        as_of_seq=int(row.seq),
+    )
+
+
+def all_member_keys(conn: Connection) -> dict[tuple[str, str], bytes]:
+    return {
+        (r.member, r.key_id): b64d(r.public_key) for r in conn.execute(select(proj_member_keys))
+    }
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+def add_token(conn: Connection, token_hash: str, member: str, at: datetime) -> None:
+    conn.execute(
+        api_tokens.insert().values(token_hash=token_hash, member=member, created_at=format_time(at))
+    )
+
+
+def revoke_tokens(conn: Connection, member: str, at: datetime) -> None:
+    conn.execute(
+        api_tokens.update()
+        .where(and_(api_tokens.c.member == member, api_tokens.c.revoked_at.is_(None)))
+        .values(revoked_at=format_time(at))
+    )
+
+
+def member_for_token(conn: Connection, token_hash: str) -> str | None:
+    row = conn.execute(
+        select(api_tokens.c.member).where(
+            and_(api_tokens.c.token_hash == token_hash, or_(api_tokens.c.revoked_at.is_(None)))
+        )
+    ).first()
+    return row.member if row else None
