@@ -584,7 +584,7 @@ def test_obviously_malformed_proofs_are_rejected() -> None:
     assert not verify_inclusion(LEAVES[3], 3, 10, proof, root[:31])
     assert not verify_inclusion(LEAVES[3], -1, 10, proof, root)
     assert not verify_inclusion(LEAVES[3], 3, 2**64, proof, root)
-    assert not verify_inclusion(LEAVES[3], True, 10, proof, root)  # type: ignore[arg-type]
+    assert not verify_inclusion(LEAVES[3], True, 10, proof, root)
     assert not verify_consistency(3, 10, root_of(3), root, [LEAVES[0]] * 1000)
     assert not verify_consistency(10, 3, root, root_of(3), rfc_proof(3, LEAVES[:10]))
 
