@@ -235,6 +235,8 @@ def _parse_month_year(tail: str, reference: datetime | None, text: str) -> tuple
     if month_text not in MONTHS:
         raise DtgError(f"unknown month {month_text!r}; months are {' '.join(MONTHS)}", text=text)
     rest = body[3:]
+    if not rest:
+        raise DtgError(f"the year is missing after {month_text}", text=text)
     if spaced:
         if not rest.startswith(" "):
             raise DtgError(
