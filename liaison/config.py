@@ -28,9 +28,15 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", "liaison.db", "The store: a SQLite file path or any SQLAlchemy URL (postgresql+psycopg://...)."),
+    Setting(
+        "db",
+        "liaison.db",
+        "The store: a SQLite file path or any SQLAlchemy URL (postgresql+psycopg://...).",
+    ),
     Setting("node_key", "liaison-node.key", "The node's Ed25519 key file, made by `liaison init`."),
-    Setting("origin", "liaison.local/record", "The log's origin name, written in every checkpoint."),
+    Setting(
+        "origin", "liaison.local/record", "The log's origin name, written in every checkpoint."
+    ),
     Setting("url", "http://127.0.0.1:8000", "The server a member's commands talk to."),
     Setting("token", "", "A member's API token (shown once by `liaison member add`)."),
     Setting("key", "", "A member's key file, for signing on the member's own side."),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from liaison.domain.entry import StoredEntry
 from liaison.errors import InvalidInput
-from liaison.ledger.signing import KeyError_, KeyFile
+from liaison.ledger.signing import BadKeyError, KeyFile
 from liaison.projections import roster as _roster  # noqa: F401 - registers the roster projector
 from liaison.services.proofs import ProofService
 from liaison.services.record import RecordService
@@ -64,5 +64,5 @@ class Node:
 def read_node_key(path: str | Path) -> KeyFile:
     try:
         return KeyFile.read(Path(path))
-    except KeyError_ as exc:
+    except BadKeyError as exc:
         raise InvalidInput(str(exc)) from exc

@@ -131,7 +131,12 @@ class Stamp:
     at: datetime
 
     def to_json(self) -> dict[str, Any]:
-        return {"v": FORMAT_VERSION, "seq": self.seq, "entry": self.entry, "at": format_time(self.at)}
+        return {
+            "v": FORMAT_VERSION,
+            "seq": self.seq,
+            "entry": self.entry,
+            "at": format_time(self.at),
+        }
 
     def leaf_data(self) -> bytes:
         return canonical_bytes(self.to_json())

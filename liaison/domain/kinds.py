@@ -25,7 +25,7 @@ from liaison.domain.mandate import Mandate, check_topic
 from liaison.domain.party import ALL_PARTIES, check_identifier
 from liaison.domain.roles import Role
 from liaison.errors import InvalidBody, UnknownKind
-from liaison.ledger.signing import KeyError_, check_public_key
+from liaison.ledger.signing import BadKeyError, check_public_key
 
 __all__ = ["KINDS", "Body", "KindRegistry", "KindSpec"]
 
@@ -109,7 +109,7 @@ def _public_key(value: str) -> str:
         raise ValueError("public_key must be base64") from None
     try:
         check_public_key(raw)
-    except KeyError_ as exc:
+    except BadKeyError as exc:
         raise ValueError(str(exc)) from None
     return value
 
@@ -211,7 +211,9 @@ class NoteBody(Body):
 
 
 GENESIS = KINDS.register(
-    KindSpec("node.genesis", GenesisBody, None, "The first entry: the node's origin name and public key.")
+    KindSpec(
+        "node.genesis", GenesisBody, None, "The first entry: the node's origin name and public key."
+    )
 )
 PARTY_ADD = KINDS.register(KindSpec("party.add", PartyAddBody, None, "A party joins the record."))
 MEMBER_APPOINT = KINDS.register(

@@ -26,9 +26,7 @@ _TOPIC = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
 
 def check_topic(topic: str) -> str:
     if topic != ANY_TOPIC and not _TOPIC.match(topic):
-        raise ValueError(
-            f"topic {topic!r} must be dotted lowercase words, e.g. 'coordination.air'"
-        )
+        raise ValueError(f"topic {topic!r} must be dotted lowercase words, e.g. 'coordination.air'")
     return topic
 
 
@@ -104,7 +102,9 @@ class Mandate:
         areas = []
         for area in data.get("areas", []):
             if "coordinates_e7" in area:
-                rings = tuple(tuple((int(x), int(y)) for x, y in ring) for ring in area["coordinates_e7"])
+                rings = tuple(
+                    tuple((int(x), int(y)) for x, y in ring) for ring in area["coordinates_e7"]
+                )
             elif area.get("type") == "Polygon":
                 rings = tuple(_ring_to_e7(ring) for ring in area["coordinates"])
             else:

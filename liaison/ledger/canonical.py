@@ -42,7 +42,9 @@ def _check(value: Any, path: str) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise CanonicalError(f"{path}: object keys must be strings, not {type(key).__name__}")
+                raise CanonicalError(
+                    f"{path}: object keys must be strings, not {type(key).__name__}"
+                )
             _check(item, f"{path}.{key}")
         return
     if isinstance(value, Sequence):

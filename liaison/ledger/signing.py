@@ -24,7 +24,7 @@ import nacl.signing
 from liaison.ledger.canonical import sha256
 
 __all__ = [
-    "KeyError_",
+    "BadKeyError",
     "KeyFile",
     "b64d",
     "b64e",
@@ -39,7 +39,7 @@ PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 
 
-class KeyError_(ValueError):  # noqa: N801 - trailing underscore avoids shadowing the builtin
+class BadKeyError(ValueError):
     """A key is malformed or weak; the message says which and why."""
 
 
@@ -55,13 +55,13 @@ def b64d(text: str, *, what: str = "value") -> bytes:
 
 
 def check_public_key(raw: bytes) -> bytes:
-    """Return ``raw`` if it is a usable Ed25519 public key, else raise KeyError_."""
+    """Return ``raw`` if it is a usable Ed25519 public key, else raise BadKeyError."""
     if len(raw) != PUBLIC_KEY_BYTES:
-        raise KeyError_(f"an Ed25519 public key is 32 bytes, not {len(raw)}")
+        raise BadKeyError(f"an Ed25519 public key is 32 bytes, not {len(raw)}")
     if raw == bytes([1]) + bytes(31):
-        raise KeyError_("the public key is the identity point")
+        raise BadKeyError("the public key is the identity point")
     if not nacl.bindings.crypto_core_ed25519_is_valid_point(raw):
-        raise KeyError_("the public key is not a valid point of the prime-order subgroup")
+        raise BadKeyError("the public key is not a valid point of the prime-order subgroup")
     return raw
 
 
@@ -138,13 +138,13 @@ class KeyFile:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             if data.get("format") != "liaison-key/1":
-                raise KeyError_(f"{path} is not a Liaison key file")
+                raise BadKeyError(f"{path} is not a Liaison key file")
             seed = b64d(data["seed"], what="seed")
             if len(seed) != 32:
-                raise KeyError_(f"{path}: the seed is {len(seed)} bytes, not 32")
+                raise BadKeyError(f"{path}: the seed is {len(seed)} bytes, not 32")
             key = cls(owner=str(data["owner"]), party=data.get("party"), seed=seed)
         except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise KeyError_(f"cannot read key file {path}: {exc}") from exc
+            raise BadKeyError(f"cannot read key file {path}: {exc}") from exc
         if b64e(key.public_key) != data.get("public_key"):
-            raise KeyError_(f"{path}: the public key does not match the seed")
+            raise BadKeyError(f"{path}: the public key does not match the seed")
         return key

@@ -97,14 +97,18 @@ def apply(conn: Connection, entry: StoredEntry) -> None:
     elif kind == "member.key":
         _add_key(conn, body["member"], body["public_key"], entry)
         conn.execute(
-            proj_members.update().where(proj_members.c.member == body["member"]).values(seq=entry.seq)
+            proj_members.update()
+            .where(proj_members.c.member == body["member"])
+            .values(seq=entry.seq)
         )
 
 
 ROSTER = PROJECTORS.register(
     Projector(
         name="roster",
-        kinds=frozenset({"party.add", "member.appoint", "member.change", "member.revoke", "member.key"}),
+        kinds=frozenset(
+            {"party.add", "member.appoint", "member.change", "member.revoke", "member.key"}
+        ),
         tables=(proj_parties, proj_members, proj_member_history, proj_member_keys),
         apply=apply,
     )

@@ -14,6 +14,7 @@ released to the reader raise the very same :class:`~liaison.errors.NotFound`.
 from __future__ import annotations
 
 import base64
+import builtins
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -221,7 +222,6 @@ class RecordService:
         return results
 
     def _build(self, batch: _Batch, job: AppendRequest) -> StoredEntry:
-        conn = batch.conn
         now = self.clock()
         if job.signed_content is not None:
             return self._build_signed(batch, job, now)
@@ -274,9 +274,7 @@ class RecordService:
             raise NotPermitted(f"{job.author} acts for {authority.party}, not {content.party}")
         release = self._release(batch, authority.party, content.release, spec)
         if release != content.release:
-            raise InvalidInput(
-                f"the release set must be given in normal form: {list(release)}"
-            )
+            raise InvalidInput(f"the release set must be given in normal form: {list(release)}")
         if abs(content.time - now) > MAX_CLOCK_SKEW:
             raise InvalidInput(
                 "the signed time is more than 5 minutes from the node's clock; "
@@ -291,8 +289,7 @@ class RecordService:
         key = authority.current_key
         if not verify(key.public_key, raw, signature):
             raise InvalidSignature(
-                f"the signature does not verify with the current key of {job.author} "
-                f"({key.key_id})"
+                f"the signature does not verify with the current key of {job.author} ({key.key_id})"
             )
         if raw in (e.raw for e in batch.pending) or q.entry_seq(conn, content.id) is not None:
             raise Conflict("this exact signed content is already on the record")
@@ -406,7 +403,7 @@ class RecordService:
         with self.store.read() as conn:
             return q.head(conn)[0]
 
-    def versions(self, reader: str | None, entry_id: str) -> list[StoredEntry]:
+    def versions(self, reader: str | None, entry_id: str) -> builtins.list[StoredEntry]:
         """Every version of an entry the reader may see, oldest first."""
         first = self.get(reader, entry_id)
         with self.store.read() as conn:

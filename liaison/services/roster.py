@@ -7,7 +7,6 @@ any party can answer from the record who held which authority when.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -30,14 +29,16 @@ from liaison.store.sql import SqlStore
 
 __all__ = ["Appointment", "RosterService", "hash_token", "initialise_store"]
 
-TOKEN_PREFIX = "lsn_"
+TOKEN_PREFIX = "lsn_"  # noqa: S105 - a prefix that marks tokens, not a secret
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def initialise_store(store: SqlStore, origin: str, node_key: nacl.signing.SigningKey) -> StoredEntry:
+def initialise_store(
+    store: SqlStore, origin: str, node_key: nacl.signing.SigningKey
+) -> StoredEntry:
     """Create the schema and the genesis entry; refuses a store that already has a record."""
     store.migrate()
     public = b64e(bytes(node_key.verify_key))
@@ -58,16 +59,22 @@ def initialise_store(store: SqlStore, origin: str, node_key: nacl.signing.Signin
             salt=new_salt(),
         )
         raw = content.canonical()
-        entry = StoredEntry(Stamp(1, content.id, now), content, raw, sign(node_key, raw), None, None)
+        entry = StoredEntry(
+            Stamp(1, content.id, now), content, raw, sign(node_key, raw), None, None
+        )
         frontier, records = merkle.append_leaf(
             merkle.Frontier.empty(), merkle.leaf_hash(entry.stamp.leaf_data())
         )
         from liaison.store.schema import log_head, node
 
         conn.execute(
-            node.insert().values(id=1, origin=origin, public_key=public, created_at=content.to_json()["time"])
+            node.insert().values(
+                id=1, origin=origin, public_key=public, created_at=content.to_json()["time"]
+            )
         )
-        conn.execute(log_head.insert().values(id=1, size=0, frontier=merkle.Frontier.empty().to_json()))
+        conn.execute(
+            log_head.insert().values(id=1, size=0, frontier=merkle.Frontier.empty().to_json())
+        )
         q.insert_entries(conn, [entry])
         q.insert_nodes(conn, [(r.level, r.index, r.hash) for r in records])
         q.set_head(conn, frontier.size, frontier.to_json())
@@ -128,7 +135,11 @@ class RosterService:
         self._existing(member)
         return self._admin(
             "member.change",
-            {"member": member, "role": str(role if isinstance(role, Role) else Role.parse(role)), "mandate": mandate},
+            {
+                "member": member,
+                "role": str(role if isinstance(role, Role) else Role.parse(role)),
+                "mandate": mandate,
+            },
         )
 
     def revoke(self, member: str, reason: str) -> StoredEntry:
@@ -140,7 +151,9 @@ class RosterService:
             q.revoke_tokens(conn, member, utcnow())
         return entry
 
-    def rotate_key(self, member: str, public_key: bytes | None = None) -> tuple[StoredEntry, KeyFile | None]:
+    def rotate_key(
+        self, member: str, public_key: bytes | None = None
+    ) -> tuple[StoredEntry, KeyFile | None]:
         """Register a new key for a member; generate it here unless the member brings one."""
         authority = self._existing(member)
         key = None

@@ -198,7 +198,9 @@ def count_entries(conn: Connection, reader: str | None, flt: EntryFilter) -> int
     return int(conn.execute(query.where(entries.c.seq > flt.after)).scalar_one())
 
 
-def iter_entries(conn: Connection, reader: str | None, start: int = 1, batch: int = 5000) -> Iterator[StoredEntry]:
+def iter_entries(
+    conn: Connection, reader: str | None, start: int = 1, batch: int = 5000
+) -> Iterator[StoredEntry]:
     after = start - 1
     while True:
         flt = EntryFilter(after=after, limit=batch)
@@ -265,9 +267,13 @@ def all_checkpoints(conn: Connection) -> list[CheckpointRow]:
     ]
 
 
-def insert_checkpoint(conn: Connection, size: int, root: bytes, note: str, created_at: datetime) -> None:
+def insert_checkpoint(
+    conn: Connection, size: int, root: bytes, note: str, created_at: datetime
+) -> None:
     conn.execute(
-        checkpoints.insert().values(size=size, root=root, note=note, created_at=format_time(created_at))
+        checkpoints.insert().values(
+            size=size, root=root, note=note, created_at=format_time(created_at)
+        )
     )
 
 
@@ -295,7 +301,9 @@ def member_ids(conn: Connection, party: str | None = None) -> list[str]:
     return [r.member for r in conn.execute(query)]
 
 
-def authority(conn: Connection, member: str, *, at_seq: int | None = None, at: datetime | None = None) -> Authority | None:
+def authority(
+    conn: Connection, member: str, *, at_seq: int | None = None, at: datetime | None = None
+) -> Authority | None:
     """The member's authority as of an entry (``at_seq``) or a moment (``at``), or now."""
     query = select(proj_member_history).where(proj_member_history.c.member == member)
     if at_seq is not None:

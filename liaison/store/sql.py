@@ -54,9 +54,7 @@ class SqlStore:
             if self.dialect == "sqlite":
                 self._read, self._write = self._sqlite_engines()
             else:
-                engine = create_engine(
-                    self.url, pool_size=8, max_overflow=8, pool_pre_ping=True
-                )
+                engine = create_engine(self.url, pool_size=8, max_overflow=8, pool_pre_ping=True)
                 self._read = self._write = engine
         except (NoSuchModuleError, ArgumentError) as exc:
             raise InvalidInput(f"cannot open {url!r}: {exc}") from exc
@@ -128,7 +126,9 @@ class SqlStore:
 
     def projection_tables(self) -> list[str]:
         with self._read.connect() as conn:
-            return sorted(t for t in inspect(conn).get_table_names() if t.startswith(PROJECTION_PREFIX))
+            return sorted(
+                t for t in inspect(conn).get_table_names() if t.startswith(PROJECTION_PREFIX)
+            )
 
     @property
     def safe_url(self) -> str:

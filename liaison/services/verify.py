@@ -1,0 +1,482 @@
+"""Verify a record end to end: on a store, on an exported bundle, or on a server.
+
+Every check starts from bytes and keys, never from what the node says about
+itself. For each entry: its sequence number follows the last (nothing removed
+or reordered), its content is canonical RFC 8785 bytes whose SHA-256 is its
+id (nothing rewritten), the node's signature and any member signature verify
+with the keys the record held at that point, its release rows are exactly the
+release set it was signed with, and its append time does not go backwards.
+Then the Merkle tree is recomputed from the stamps and compared with every
+stored node and every signed checkpoint.
+
+The per-entry work (canonical check, hash, signatures) is spread over the
+machine's cores; the tree, which is sequential, is built in the main process.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from liaison.domain.entry import Content, Stamp
+from liaison.domain.kinds import ROSTER_KINDS
+from liaison.domain.time import format_time, parse_time
+from liaison.ledger import merkle
+from liaison.ledger.canonical import CanonicalError, canonical_bytes, sha256
+from liaison.ledger.checkpoint import CheckpointError, open_checkpoint, verifier_key
+from liaison.ledger.signing import b64d, key_id, verify
+from liaison.store import queries as q
+from liaison.store.schema import entries, tree_nodes
+from liaison.store.sql import SqlStore
+
+__all__ = [
+    "EntryRow",
+    "Failure",
+    "Progress",
+    "VerifyReport",
+    "bundle_rows",
+    "check_entry",
+    "verify_rows",
+    "verify_store",
+]
+
+Progress = Callable[[int, int], None]
+CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class Failure:
+    seq: int
+    entry_id: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        ident = f" ({self.entry_id})" if self.entry_id else ""
+        return f"entry {self.seq}{ident}: {self.problem}"
+
+
+@dataclass
+class VerifyReport:
+    checked: int = 0
+    readable: int = 0
+    size: int = 0
+    checkpoints: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def first_failure(self) -> Failure | None:
+        return min(self.failures, key=lambda f: f.seq) if self.failures else None
+
+    def fail(self, seq: int, entry_id: str | None, problem: str) -> None:
+        self.failures.append(Failure(seq, entry_id, problem))
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """The stored form of one entry, as a verifier receives it."""
+
+    seq: int
+    entry_id: str
+    at: str
+    raw: bytes | None  # None: the reader may not read it (a commitment only)
+    node_sig: bytes | None = None
+    author_sig: bytes | None = None
+    author_key: str | None = None
+    release_rows: tuple[str, ...] | None = None  # as stored beside the entry, if known
+    columns: dict[str, Any] | None = None  # the store's indexed copies of content fields
+
+
+# (member, key id) -> (public key, seq of the entry that registered it)
+KeyMap = dict[tuple[str, str], tuple[bytes, int]]
+
+
+def check_entry(row: EntryRow, node_key: bytes, member_keys: KeyMap) -> list[str]:
+    """Everything that can be checked of one readable entry on its own."""
+    problems: list[str] = []
+    raw = row.raw
+    if raw is None:
+        return problems
+    if sha256(raw).hex() != row.entry_id:
+        problems.append("content does not hash to the entry id (rewritten)")
+    try:
+        content = Content.from_bytes(raw)
+        if canonical_bytes(content.to_json()) != raw:
+            problems.append("content is not in canonical form (rewritten)")
+    except (ValueError, CanonicalError, UnicodeDecodeError) as exc:
+        return [*problems, f"content is not a valid entry: {exc}"]
+    if row.node_sig is None or not verify(node_key, raw, row.node_sig):
+        problems.append("the node's signature does not verify (badly signed)")
+    if row.author_sig is not None or row.author_key is not None:
+        registered = member_keys.get((content.author, row.author_key or ""))
+        if registered is None:
+            problems.append(f"signed with key {row.author_key}, which {content.author} never held")
+        elif registered[1] >= row.seq:
+            problems.append(f"signed with key {row.author_key} before it was registered")
+        elif row.author_sig is None or not verify(registered[0], raw, row.author_sig):
+            problems.append("the member's signature does not verify (badly signed)")
+    if row.release_rows is not None and tuple(sorted(row.release_rows)) != tuple(
+        sorted(content.release)
+    ):
+        problems.append(
+            f"stored release rows {list(row.release_rows)} differ from the signed release set "
+            f"{list(content.release)}"
+        )
+    if row.columns is not None:
+        expected = {
+            "kind": content.kind,
+            "party": content.party,
+            "author": content.author,
+            "time": format_time(content.time),
+            "supersedes": content.supersedes,
+        }
+        for name, value in expected.items():
+            if row.columns.get(name) != value:
+                problems.append(f"stored column {name} differs from the signed content")
+    return problems
+
+
+def _check_chunk(args: tuple[list[EntryRow], bytes, KeyMap]) -> list[tuple[int, str, list[str]]]:
+    rows, node_key, member_keys = args
+    out = []
+    for row in rows:
+        problems = check_entry(row, node_key, member_keys)
+        if problems:
+            out.append((row.seq, row.entry_id, problems))
+    return out
+
+
+def _safe_content(raw: bytes) -> Content | None:
+    try:
+        return Content.from_bytes(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None  # reported by check_entry in the main pass
+
+
+def roster_keys(contents: Iterable[tuple[int, Content | None]]) -> KeyMap:
+    keys: KeyMap = {}
+    for seq, content in contents:
+        if content is None:
+            continue
+        if content.kind in ("member.appoint", "member.key"):
+            try:
+                public = b64d(str(content.body["public_key"]))
+            except (KeyError, ValueError):
+                continue
+            keys[(str(content.body["member"]), key_id(public))] = (public, seq)
+    return keys
+
+
+class TreeChecker:
+    """Rebuilds the Merkle tree from stamps, in order, and checks it as it goes."""
+
+    def __init__(self, report: VerifyReport) -> None:
+        self.report = report
+        self.frontier = merkle.Frontier.empty()
+        self.expected_seq = 1
+        self.last_at: str | None = None
+        self.roots: dict[int, bytes] = {}
+        self.wanted_roots: set[int] = set()
+
+    def add(self, seq: int, entry_id: str, at: str) -> list[merkle.NodeRecord]:
+        report = self.report
+        if seq != self.expected_seq:
+            if seq > self.expected_seq:
+                report.fail(
+                    self.expected_seq,
+                    None,
+                    f"missing: the next entry present is {seq} (removed or reordered)",
+                )
+            else:
+                report.fail(
+                    seq, entry_id, f"out of order: expected {self.expected_seq} (reordered)"
+                )
+        self.expected_seq = seq + 1
+        if self.last_at is not None and at < self.last_at:
+            report.fail(seq, entry_id, "appended before the entry preceding it (reordered)")
+        self.last_at = at
+        try:
+            stamp = Stamp(seq, entry_id, parse_time(at))
+            leaf = merkle.leaf_hash(stamp.leaf_data())
+        except (ValueError, CanonicalError) as exc:
+            report.fail(seq, entry_id, f"malformed stamp: {exc}")
+            leaf = sha256(b"malformed")
+        self.frontier, records = merkle.append_leaf(self.frontier, leaf)
+        if self.frontier.size in self.wanted_roots:
+            self.roots[self.frontier.size] = self.frontier.root()
+        report.checked += 1
+        return records
+
+
+def verify_store(
+    store: SqlStore,
+    trusted_node_key: str | None = None,
+    progress: Progress | None = None,
+    *,
+    workers: int | None = None,
+) -> VerifyReport:
+    """Verify everything a store holds; ``trusted_node_key`` (base64) pins the node key."""
+    report = VerifyReport()
+    with store.read() as conn:
+        info = q.node_info(conn)
+        if info is None:
+            report.fail(0, None, "the store holds no record")
+            return report
+        if trusted_node_key is not None and trusted_node_key != info.public_key:
+            report.fail(0, None, "the store's node key is not the trusted one")
+            return report
+        node_key = b64d(info.public_key)
+        size, frontier_json = q.head(conn)
+        report.size = size
+        checkpoints = q.all_checkpoints(conn)
+        roster = [
+            (int(r.seq), _safe_content(_as_bytes(r.content)))
+            for r in conn.execute(
+                select(entries.c.seq, entries.c.content)
+                .where(entries.c.kind.in_(sorted(ROSTER_KINDS)))
+                .order_by(entries.c.seq)
+            )
+        ]
+    member_keys = roster_keys(roster)
+    tree = TreeChecker(report)
+    tree.wanted_roots = {c.size for c in checkpoints}
+    pool = _executor(workers)
+    try:
+        pending = []
+        with store.read() as conn:
+            chunk: list[EntryRow] = []
+            for row, parties in q.iter_raw_rows(conn):
+                entry_row = EntryRow(
+                    seq=int(row.seq),
+                    entry_id=row.id,
+                    at=row.appended_at,
+                    raw=_as_bytes(row.content),
+                    node_sig=_as_bytes(row.node_sig),
+                    author_sig=_as_bytes(row.author_sig) if row.author_sig is not None else None,
+                    author_key=row.author_key,
+                    release_rows=tuple(parties),
+                    columns={
+                        "kind": row.kind,
+                        "party": row.party,
+                        "author": row.author,
+                        "time": row.time,
+                        "supersedes": row.supersedes,
+                    },
+                )
+                if entry_row.seq == 1:
+                    _check_genesis(entry_row, info.public_key, report)
+                chunk.append(entry_row)
+                if len(chunk) >= CHUNK:
+                    pending.append(_submit(pool, chunk, node_key, member_keys))
+                    _check_tree_chunk(conn, tree, chunk)
+                    chunk = []
+                    if progress:
+                        progress(report.checked, size)
+            if chunk:
+                pending.append(_submit(pool, chunk, node_key, member_keys))
+                _check_tree_chunk(conn, tree, chunk)
+        for result in pending:
+            for seq, entry_id, problems in result():
+                for problem in problems:
+                    report.fail(seq, entry_id, problem)
+        report.readable = report.checked
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    if progress:
+        progress(report.checked, size)
+    if tree.frontier.size != size:
+        report.fail(
+            min(tree.frontier.size, size) + 1,
+            None,
+            f"the log head says {size} entries but {tree.frontier.size} are stored (removed)",
+        )
+    elif merkle.Frontier.from_json(frontier_json) != tree.frontier:
+        report.fail(size, None, "the stored log head does not match the recomputed tree")
+    _check_checkpoints(report, checkpoints, tree, info.origin, node_key)
+    return report
+
+
+def _as_bytes(value: Any) -> bytes:
+    """Stored bytes, even when someone has rewritten a column with a value of another type."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    if value is None:
+        return b""
+    return bytes(value)
+
+
+def _check_genesis(row: EntryRow, node_key_b64: str, report: VerifyReport) -> None:
+    try:
+        content = Content.from_bytes(row.raw or b"")
+    except ValueError:
+        return  # reported by check_entry
+    if content.kind != "node.genesis" or content.body.get("node_key") != node_key_b64:
+        report.fail(1, row.entry_id, "the first entry is not this node's genesis")
+
+
+def _check_checkpoints(
+    report: VerifyReport,
+    checkpoints: Sequence[q.CheckpointRow],
+    tree: TreeChecker,
+    origin: str,
+    node_key: bytes,
+) -> None:
+    import nacl.signing
+
+    vkey = verifier_key(origin, nacl.signing.VerifyKey(node_key))
+    for cp in checkpoints:
+        report.checkpoints += 1
+        try:
+            opened = open_checkpoint(cp.note, vkey)
+        except CheckpointError as exc:
+            report.fail(cp.size, None, f"checkpoint of size {cp.size} does not verify: {exc}")
+            continue
+        root = tree.roots.get(cp.size)
+        if opened.size != cp.size or opened.root_hash != cp.root or root != cp.root:
+            report.fail(
+                cp.size,
+                None,
+                f"checkpoint of size {cp.size} disagrees with the recomputed tree",
+            )
+
+
+def _executor(workers: int | None) -> Executor | None:
+    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if count <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=count)
+
+
+def _submit(
+    pool: Executor | None, chunk: list[EntryRow], node_key: bytes, keys: KeyMap
+) -> Callable[[], list[tuple[int, str, list[str]]]]:
+    if pool is None:
+        result = _check_chunk((chunk, node_key, keys))
+        return lambda: result
+    future = pool.submit(_check_chunk, (chunk, node_key, keys))
+    return future.result
+
+
+def _check_tree_chunk(conn: Any, tree: TreeChecker, chunk: list[EntryRow]) -> None:
+    """Add the chunk's stamps to the tree and compare every node it completes with the store."""
+    computed: dict[tuple[int, int], bytes] = {}
+    for row in chunk:
+        for rec in tree.add(row.seq, row.entry_id, row.at):
+            computed[(rec.level, rec.index)] = rec.hash
+    if not computed:
+        return
+    by_level: dict[int, list[int]] = {}
+    for level, index in computed:
+        by_level.setdefault(level, []).append(index)
+    stored: dict[tuple[int, int], bytes] = {}
+    for level, indexes in by_level.items():
+        rows = conn.execute(
+            select(tree_nodes.c.idx, tree_nodes.c.hash).where(
+                and_(
+                    tree_nodes.c.level == level,
+                    tree_nodes.c.idx >= min(indexes),
+                    tree_nodes.c.idx <= max(indexes),
+                )
+            )
+        )
+        for r in rows:
+            stored[(level, int(r.idx))] = _as_bytes(r.hash)
+    for (level, index), value in sorted(
+        computed.items(), key=lambda kv: (kv[0][1] << kv[0][0], kv[0][0])
+    ):
+        if stored.get((level, index)) != value:
+            first_seq = (index << level) + 1
+            what = "missing" if (level, index) not in stored else "altered"
+            tree.report.fail(
+                first_seq,
+                None,
+                f"tree node (level {level}, index {index}) is {what} in the store",
+            )
+
+
+# --- bundles and servers: the same checks over other sources -------------------------
+
+
+def verify_rows(
+    header: dict[str, Any],
+    rows: Iterator[EntryRow],
+    progress: Progress | None = None,
+    trusted_verifier_key: str | None = None,
+) -> VerifyReport:
+    """Verify a stream of entry rows (from a bundle or a server) against a signed checkpoint."""
+    report = VerifyReport()
+    node_key = b64d(header["node_key"])
+    origin = header["origin"]
+    import nacl.signing
+
+    vkey = verifier_key(origin, nacl.signing.VerifyKey(node_key))
+    if trusted_verifier_key is not None and trusted_verifier_key != vkey:
+        report.fail(0, None, "the node key is not the trusted one")
+        return report
+    try:
+        checkpoint = open_checkpoint(header["checkpoint"], vkey)
+    except (CheckpointError, KeyError) as exc:
+        report.fail(0, None, f"the checkpoint does not verify: {exc}")
+        return report
+    report.size = checkpoint.size
+    tree = TreeChecker(report)
+    tree.wanted_roots = {checkpoint.size}
+    member_keys: KeyMap = {}
+    for row in rows:
+        tree.add(row.seq, row.entry_id, row.at)
+        if row.raw is not None:
+            report.readable += 1
+            try:
+                content = Content.from_bytes(row.raw)
+                member_keys.update(roster_keys([(row.seq, content)]))
+                reader = header.get("reader")
+                if reader is not None and not content.released_to(reader):
+                    report.fail(row.seq, row.entry_id, f"holds content not released to {reader}")
+            except ValueError:
+                pass  # reported by check_entry
+            for problem in check_entry(row, node_key, member_keys):
+                report.fail(row.seq, row.entry_id, problem)
+        if progress and report.checked % 10_000 == 0:
+            progress(report.checked, checkpoint.size)
+    if progress:
+        progress(report.checked, checkpoint.size)
+    if tree.frontier.size != checkpoint.size:
+        report.fail(
+            min(tree.frontier.size, checkpoint.size) + 1,
+            None,
+            f"the checkpoint covers {checkpoint.size} entries but {tree.frontier.size} were given",
+        )
+    elif tree.roots.get(checkpoint.size) != checkpoint.root_hash:
+        report.fail(
+            checkpoint.size, None, "the recomputed tree does not match the signed checkpoint"
+        )
+    report.checkpoints = 1
+    return report
+
+
+def bundle_rows(lines: Iterable[str]) -> Iterator[EntryRow]:
+    for line in lines:
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        raw = data.get("content")
+        yield EntryRow(
+            seq=int(data["seq"]),
+            entry_id=str(data["id"]),
+            at=str(data["at"]),
+            raw=raw.encode("utf-8") if raw is not None else None,
+            node_sig=base64.b64decode(data["node_sig"]) if data.get("node_sig") else None,
+            author_sig=base64.b64decode(data["author_sig"]) if data.get("author_sig") else None,
+            author_key=data.get("author_key"),
+        )
