@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,7 @@ from liaison.accounts.divergence import (
     compare_accounts,
 )
 from liaison.accounts.model import Account, AccountError, JsonValue, Statement
+from liaison.ledger.canonical import canonical_bytes
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "accounts"
 
@@ -167,6 +171,34 @@ def test_the_report_of_the_same_accounts_is_identical_byte_for_byte() -> None:
     again = compare_accounts(meeting_20_february(), meeting="20 February 1943")
     assert canonical(first) == canonical(again)
     assert first.to_text().encode() == again.to_text().encode()
+
+
+def test_the_report_is_the_same_in_another_process_with_another_hash_seed() -> None:
+    script = (
+        "import json, pathlib, sys\n"
+        "from liaison.accounts.model import Account\n"
+        "from liaison.accounts.divergence import compare_accounts\n"
+        "paths = sorted(pathlib.Path(sys.argv[1]).glob('*.json'))\n"
+        "accounts = [Account.from_dict(json.loads(p.read_text(encoding='utf-8'))) for p in paths]\n"
+        "report = compare_accounts(accounts, meeting='all fixtures')\n"
+        "sys.stdout.write(json.dumps(report.to_dict()) + report.to_text())\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(FIXTURES)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            check=True,
+        ).stdout
+        for seed in ("0", "1", "4242")
+    }
+    assert len(outputs) == 1
+
+
+def test_the_report_can_be_signed_as_canonical_bytes() -> None:
+    forwards = compare_accounts(meeting_20_february(), meeting="20 February 1943")
+    backwards = compare_accounts(meeting_20_february()[::-1], meeting="20 February 1943")
+    assert canonical_bytes(forwards.to_dict()) == canonical_bytes(backwards.to_dict())
 
 
 def test_input_order_does_not_matter_because_accounts_are_sorted_by_party() -> None:
