@@ -23,8 +23,8 @@ meeting):
 * **Words.** Text is split into words; case, accents, possessive "'s" and
   punctuation are ignored; English stop-words are dropped, *except* negations
   ("not", "no", "never", ...), which change what was said; the remaining words
-  are reduced to their Porter stem, so "annihilate" and "annihilation",
-  "destroyed" and "destroying" count as one word. Word findings show the
+  are reduced to their Snowball English ("Porter2") stem, so "annihilate" and
+  "annihilation", "destroyed" and "destroying" count as one word. Word findings show the
   written forms in lower case; diffs show the words as they were written.
 * **Similarity** of two texts is the Dice coefficient of their multisets of
   stems, in per mille (1000 = the same content words, in any order).
@@ -63,12 +63,16 @@ meeting):
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Final, Literal, TypeAlias
+
+import snowballstemmer  # type: ignore[import-untyped]  # the package ships no type hints
 
 from liaison.accounts.model import Account, AccountError, JsonValue, Statement
 
@@ -95,8 +99,9 @@ __all__ = [
 ]
 
 #: Identifies the structure and the method of the report; changes whenever
-#: either would make the same accounts give different bytes.
-REPORT_FORMAT: Final = "liaison.divergence/1"
+#: either would make the same accounts give different bytes (2: words are
+#: stemmed with Snowball English, whose stems differ from Porter's 1980 ones).
+REPORT_FORMAT: Final = "liaison.divergence/2"
 
 #: Same speaker, same topic: paired when at least this similar (per mille).
 STATEMENT_MATCH_PERMILLE: Final = 200
@@ -159,120 +164,26 @@ def _words(text: str) -> list[str]:
     return words
 
 
-_VOWELS: Final = frozenset("aeiou")
+#: One English stemmer per thread: a Snowball stemmer keeps its working string
+#: and cursor on the instance while it stems, so sharing one across the API's
+#: threads would let two words interleave.
+_STEMMERS: Final = threading.local()
 
 
-def _consonant(word: str, i: int) -> bool:
-    if word[i] in _VOWELS:
-        return False
-    if word[i] == "y":
-        return i == 0 or not _consonant(word, i - 1)
-    return True
-
-
-def _measure(stem: str) -> int:
-    """Porter's m: the number of vowel-consonant sequences in ``stem``."""
-    m, after_vowel = 0, False
-    for i in range(len(stem)):
-        consonant = _consonant(stem, i)
-        if consonant and after_vowel:
-            m += 1
-        after_vowel = not consonant
-    return m
-
-
-def _has_vowel(stem: str) -> bool:
-    return any(not _consonant(stem, i) for i in range(len(stem)))
-
-
-def _double_consonant(word: str) -> bool:
-    return len(word) >= 2 and word[-1] == word[-2] and _consonant(word, len(word) - 1)
-
-
-def _cvc(word: str) -> bool:
-    return (
-        len(word) >= 3
-        and _consonant(word, len(word) - 3)
-        and not _consonant(word, len(word) - 2)
-        and _consonant(word, len(word) - 1)
-        and word[-1] not in "wxy"
-    )
-
-
-_STEP2: Final = (
-    ("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"),
-    ("izer", "ize"), ("abli", "able"), ("alli", "al"), ("entli", "ent"), ("eli", "e"),
-    ("ousli", "ous"), ("ization", "ize"), ("ation", "ate"), ("ator", "ate"),
-    ("alism", "al"), ("iveness", "ive"), ("fulness", "ful"), ("ousness", "ous"),
-    ("aliti", "al"), ("iviti", "ive"), ("biliti", "ble"),
-)  # fmt: skip
-_STEP3: Final = (
-    ("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"),
-    ("ful", ""), ("ness", ""),
-)  # fmt: skip
-_STEP4: Final = (
-    "al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion",
-    "ou", "ism", "ate", "iti", "ous", "ive", "ize",
-)  # fmt: skip
-
-
-def _longest(word: str, suffixes: Iterable[str]) -> str | None:
-    matching = [s for s in suffixes if word.endswith(s)]
-    return max(matching, key=len) if matching else None
-
-
-def _porter(word: str) -> str:
-    """The Porter (1980) stem of a lower-case ASCII word: a published, fixed algorithm."""
-    if len(word) <= 2:
-        return word
-    # Step 1a: plurals.
-    if word.endswith("sses") or word.endswith("ies"):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    # Step 1b: -ed, -ing.
-    stripped = False
-    if word.endswith("eed"):
-        if _measure(word[:-3]) > 0:
-            word = word[:-1]
-    elif word.endswith("ed") and _has_vowel(word[:-2]):
-        word, stripped = word[:-2], True
-    elif word.endswith("ing") and _has_vowel(word[:-3]):
-        word, stripped = word[:-3], True
-    if stripped:
-        if word.endswith(("at", "bl", "iz")):
-            word += "e"
-        elif _double_consonant(word) and word[-1] not in "lsz":
-            word = word[:-1]
-        elif _measure(word) == 1 and _cvc(word):
-            word += "e"
-    # Step 1c: y -> i.
-    if word.endswith("y") and _has_vowel(word[:-1]):
-        word = word[:-1] + "i"
-    # Steps 2 and 3: derivational suffixes, longest match only.
-    for rules in (_STEP2, _STEP3):
-        suffix = _longest(word, (s for s, _ in rules))
-        if suffix is not None and _measure(word[: -len(suffix)]) > 0:
-            word = word[: -len(suffix)] + dict(rules)[suffix]
-    # Step 4: residual suffixes.
-    suffix = _longest(word, _STEP4)
-    if suffix is not None:
-        stem = word[: -len(suffix)]
-        if _measure(stem) > 1 and (suffix != "ion" or stem.endswith(("s", "t"))):
-            word = stem
-    # Step 5: final -e and -ll.
-    if word.endswith("e"):
-        stem = word[:-1]
-        m = _measure(stem)
-        if m > 1 or (m == 1 and not _cvc(stem)):
-            word = stem
-    if _measure(word) > 1 and _double_consonant(word) and word.endswith("l"):
-        word = word[:-1]
-    return word
-
-
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    return _porter(word) if word.isascii() and word.isalpha() else word
+    """The Snowball English ("Porter2") stem of a folded word.
+
+    Snowball is a published, versioned algorithm with reference vocabularies;
+    the ``snowballstemmer`` package is generated from its definition, so every
+    node that runs the same version gets the same stems (which the report's
+    bytes depend on). Words outside English pass through all but unchanged.
+    """
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
+
 
 
 def _content(text: str) -> list[tuple[str, str]]:

@@ -226,7 +226,7 @@ def test_the_dict_holds_only_ints_strings_bools_lists_and_dicts() -> None:
         data = report.to_dict()
         check(data, "report")
         assert json.loads(json.dumps(data)) == data
-        assert data["format"] == "liaison.divergence/1"
+        assert data["format"] == "liaison.divergence/2"
 
 
 def test_every_finding_has_a_stable_kind_and_explains_itself_in_a_sentence() -> None:
