@@ -13,6 +13,7 @@ from liaison.domain.entry import StoredEntry
 from liaison.errors import InvalidInput
 from liaison.ledger.signing import BadKeyError, KeyFile
 from liaison.projections import roster as _roster  # noqa: F401 - registers the roster projector
+from liaison.services.messages import MessageService
 from liaison.services.proofs import ProofService
 from liaison.services.record import RecordService
 from liaison.services.roster import RosterService, initialise_store
@@ -28,6 +29,7 @@ class Node:
         self.record = RecordService(store, node_key.signing_key)
         self.roster = RosterService(self.record)
         self.proofs = ProofService(self.record)
+        self.messages = MessageService(self.record)
 
     @classmethod
     def open(cls, db: str, node_key_path: str | Path) -> Node:

@@ -44,6 +44,7 @@ from liaison.ledger import merkle
 from liaison.ledger.canonical import CanonicalError
 from liaison.ledger.signing import b64d, sign, verify
 from liaison.projections import PROJECTORS, ProjectorRegistry
+from liaison.services.guards import GUARDS, GuardContext, GuardRegistry
 from liaison.services.live import Broadcaster
 from liaison.services.writer import GroupCommitWriter
 from liaison.store import queries as q
@@ -154,6 +155,7 @@ class RecordService:
         *,
         kinds: KindRegistry = KINDS,
         projectors: ProjectorRegistry = PROJECTORS,
+        guards: GuardRegistry = GUARDS,
         clock: Any = utcnow,
         max_batch: int = 512,
     ) -> None:
@@ -161,6 +163,7 @@ class RecordService:
         self.node_key = node_key
         self.kinds = kinds
         self.projectors = projectors
+        self.guards = guards
         self.clock = clock
         self.live = Broadcaster()
         self._writer: GroupCommitWriter[AppendRequest, StoredEntry] = GroupCommitWriter(
@@ -237,6 +240,19 @@ class RecordService:
             party = authority.party
         release = self._release(batch, party, job.release, spec)
         self._check_supersedes(batch, job.supersedes, spec, party)
+        self.guards.run(
+            GuardContext(
+                batch.conn,
+                spec.name,
+                body,
+                job.author,
+                party,
+                release,
+                job.supersedes,
+                authority,
+                now,
+            )
+        )
         at = batch.next_time(now)
         content = Content(
             kind=spec.name,
@@ -281,6 +297,19 @@ class RecordService:
                 "check the clock and sign again"
             )
         self._check_supersedes(batch, content.supersedes, spec, authority.party)
+        self.guards.run(
+            GuardContext(
+                batch.conn,
+                spec.name,
+                body,
+                job.author,
+                authority.party,
+                release,
+                content.supersedes,
+                authority,
+                now,
+            )
+        )
         try:
             raw = content.canonical()
             signature = b64d(job.signature or "", what="signature")

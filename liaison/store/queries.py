@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, and_, func, or_, select, tuple_
+from sqlalchemy import Connection, Select, Text, and_, func, or_, select, true, tuple_
 
 from liaison.domain.entry import Content, Stamp, StoredEntry
 from liaison.domain.mandate import Mandate
@@ -139,6 +139,22 @@ def _row_to_entry(row: Any) -> StoredEntry:
         node_sig=bytes(row.node_sig),
         author_sig=bytes(row.author_sig) if row.author_sig is not None else None,
         author_key=row.author_key,
+    )
+
+
+def released_to(seq_column: Any, reader: str | None) -> Any:
+    """A SQL condition: the entry at ``seq_column`` is released to ``reader``.
+
+    Projections keep the seq of the entry each row comes from; every read of a
+    projection on behalf of a party adds this condition, so a projection can
+    never show a party more than the entries behind it.
+    """
+    if reader is None:
+        return true()
+    return (
+        select(releases.c.seq)
+        .where(releases.c.seq == seq_column, releases.c.party.in_([reader, ALL_PARTIES]))
+        .exists()
     )
 
 

@@ -114,7 +114,7 @@ class SqlStore:
         )
         with self._write.connect() as conn:
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
             conn.commit()
 
     def has_schema(self) -> bool:
