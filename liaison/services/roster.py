@@ -20,9 +20,9 @@ from liaison.domain.kinds import KINDS
 from liaison.domain.party import ALL_PARTIES
 from liaison.domain.roles import Role
 from liaison.domain.time import utcnow
-from liaison.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from liaison.errors import Conflict, InvalidInput, InvalidKey, NotAuthenticated, NotFound
 from liaison.ledger import merkle
-from liaison.ledger.signing import KeyFile, b64e, sign
+from liaison.ledger.signing import BadKeyError, KeyFile, b64e, check_public_key, sign
 from liaison.services.record import NODE_AUTHOR, AppendRequest, RecordService, new_salt
 from liaison.store import queries as q
 from liaison.store.sql import SqlStore
@@ -160,6 +160,11 @@ class RosterService:
         if public_key is None:
             key = KeyFile.new(member, authority.party)
             public_key = key.public_key
+        else:
+            try:
+                check_public_key(public_key)
+            except BadKeyError as exc:
+                raise InvalidKey(f"cannot rotate to this key: {exc}") from exc
         entry = self._admin("member.key", {"member": member, "public_key": b64e(public_key)})
         return entry, key
 
