@@ -7,7 +7,6 @@ import hashlib
 from typing import Any
 
 import pytest
-from conftest import World
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,11 +21,19 @@ from liaison.errors import (
 from liaison.services.record import MAX_CONTENT_BYTES, AppendRequest
 from liaison.store import queries as q
 from liaison.store.queries import EntryFilter
-from record.support import ALL, everything, note, visible_ids
+from tests.conftest import World
+from tests.record.support import ALL, everything, note, visible_ids
 
 PARTIES = ("uk", "us", "su")
-WRITERS = {"eden": "uk", "kerr": "uk", "burrows": "uk", "harriman": "us", "deane": "us",
-           "molotov": "su", "slavin": "su"}  # fmt: skip
+WRITERS = {
+    "eden": "uk",
+    "kerr": "uk",
+    "burrows": "uk",
+    "harriman": "us",
+    "deane": "us",
+    "molotov": "su",
+    "slavin": "su",
+}
 
 
 def examples(world: World, sqlite: int, postgres: int) -> int:
@@ -215,9 +222,10 @@ def test_release_to_an_unknown_party_is_refused_and_changes_nothing(world: World
 
 def test_release_that_is_not_a_list_of_party_ids_is_refused(world: World) -> None:
     _refused(
-        world, AppendRequest(author="eden", kind="note", body={"text": "x"}, release="us"),
+        world,
+        AppendRequest(author="eden", kind="note", body={"text": "x"}, release="us"),
         InvalidInput,
-    )  # fmt: skip
+    )
     _refused(
         world,
         AppendRequest(author="eden", kind="note", body={"text": "x"}, release=[7]),  # type: ignore[list-item]
@@ -227,9 +235,10 @@ def test_release_that_is_not_a_list_of_party_ids_is_refused(world: World) -> Non
 
 def test_unknown_kind_is_refused_and_changes_nothing(world: World) -> None:
     err = _refused(
-        world, AppendRequest(author="eden", kind="telegram.secret", body={"text": "x"}),
+        world,
+        AppendRequest(author="eden", kind="telegram.secret", body={"text": "x"}),
         UnknownKind,
-    )  # fmt: skip
+    )
     assert "telegram.secret" in err.detail
 
 
@@ -269,8 +278,7 @@ def test_an_oversize_entry_is_refused_as_too_large(world: World) -> None:
     # text inside the kind's length limit still makes an entry over the byte limit.
     text = "\x01" * 65536
     assert len(text) * 6 > MAX_CONTENT_BYTES
-    err = _refused(world, AppendRequest(author="eden", kind="note", body={"text": text}),
-                   TooLarge)  # fmt: skip
+    err = _refused(world, AppendRequest(author="eden", kind="note", body={"text": text}), TooLarge)
     assert str(MAX_CONTENT_BYTES) in err.detail
 
 
