@@ -1,0 +1,109 @@
+"""The application: routes, one error shape, a body limit, and the live hub.
+
+``create_app(node)`` builds the FastAPI application over a node the caller
+owns (tests, ``liaison serve``). ``factory`` builds it from the settings
+(``LIAISON_DB``, ``LIAISON_NODE_KEY``) for ``uvicorn liaison.api.app:factory
+--factory``, so that several API processes can serve one PostgreSQL store:
+nothing here holds state another process could not also hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from liaison.api import routes_entries, routes_node, routes_proofs, routes_roster, stream
+from liaison.api.limits import DEFAULT_MAX_BODY, BodyLimit
+from liaison.api.problems import (
+    PROBLEM_MEDIA_TYPE,
+    install_problem_handlers,
+    problem_catalogue,
+    problem_type,
+)
+from liaison.api.schemas import Problem
+from liaison.config import setting
+from liaison.node import Node
+
+__all__ = ["create_app", "create_app_from_settings", "factory"]
+
+_DESCRIPTION = """\
+The HTTP API of a Liaison node: a signed, releasable, verifiable record shared
+by independent parties.
+
+Authenticate with a member's token: `Authorization: Bearer lsn_...`. Every
+read is made as the member's party and sees only what is released to it.
+Every error is an RFC 9457 problem (`application/problem+json`) whose `type`
+is one of:
+
+{types}
+"""
+
+
+def _description() -> str:
+    rows = "\n".join(
+        f"- `{problem_type(slug)}` ({status}): {title}"
+        for slug, (status, title) in sorted(problem_catalogue().items())
+    )
+    return _DESCRIPTION.format(types=rows)
+
+
+_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {
+        "description": "A problem (RFC 9457)",
+        "model": Problem,
+        "content": {PROBLEM_MEDIA_TYPE: {}},
+    },
+}
+
+
+def create_app(
+    node: Node,
+    *,
+    owns_node: bool = False,
+    max_body: int = DEFAULT_MAX_BODY,
+    ping_seconds: float = stream.DEFAULT_PING_SECONDS,
+    poll_seconds: float = stream.DEFAULT_POLL_SECONDS,
+) -> FastAPI:
+    """The API over ``node``; with ``owns_node`` the node is closed when the app shuts down."""
+    hub = stream.LiveHub(node.record, poll_interval=poll_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            hub.stop()
+            if owns_node:
+                node.close()
+
+    from liaison import __version__
+
+    app = FastAPI(
+        title="Liaison",
+        version=__version__,
+        description=_description(),
+        lifespan=lifespan,
+        responses=_PROBLEM_RESPONSES,
+    )
+    app.state.node = node
+    app.state.live_hub = hub
+    app.state.ping_seconds = ping_seconds
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=max_body)
+    for module in (routes_node, routes_roster, routes_entries, stream, routes_proofs):
+        app.include_router(module.router)
+    return app
+
+
+def create_app_from_settings() -> FastAPI:
+    """The API over the store and node key named by the settings (environment)."""
+    node = Node.open(setting("db").value(), setting("node_key").value())
+    return create_app(node, owns_node=True)
+
+
+def factory() -> FastAPI:
+    """For ``uvicorn liaison.api.app:factory --factory``: one node per worker process."""
+    return create_app_from_settings()

@@ -1,0 +1,36 @@
+"""Running the API under uvicorn.
+
+``serve`` is what ``liaison serve`` calls with a node it opened. Live streams
+are long-lived connections; a graceful-shutdown limit makes sure a stopping
+server does not wait on them for ever (sse-starlette also ends them when
+uvicorn signals an exit). For several processes over one PostgreSQL store,
+run ``uvicorn liaison.api.app:factory --factory`` with ``LIAISON_DB`` and
+``LIAISON_NODE_KEY`` set, once per process or with ``--workers``.
+"""
+
+from __future__ import annotations
+
+import uvicorn
+
+from liaison.api.app import create_app, create_app_from_settings, factory
+from liaison.node import Node
+
+__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "create_app_from_settings", "factory", "serve"]
+
+#: how long a stopping server lets open requests and streams finish
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
+def serve(
+    node: Node, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info"
+) -> None:
+    """Serve the API over ``node`` until interrupted; the caller still owns (closes) the node."""
+    config = uvicorn.Config(
+        create_app(node),
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        server_header=False,
+    )
+    uvicorn.Server(config).run()
