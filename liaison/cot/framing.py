@@ -70,11 +70,16 @@ DEFAULT_MAX_ERRORS: Final = 1000
 #: keeps every resumed search a bounded distance behind the end of the buffer.
 _END_TAG_SPACE: Final = 64
 _START: Final = re.compile(rb"<\?xml[\s?]|<event[\s>/]")
-_DECLARATION: Final = re.compile(rb"<\?xml[\s?]")
+_SPACE: Final = re.compile(rb"[ \t\r\n]*")
+#: An XML declaration longer than this is not one (the usual one is 55 bytes).
+_MAX_DECLARATION: Final = 256
+#: Whitespace allowed between the declaration and ``<event``.
+_MAX_GAP: Final = 1024
 _ROOT: Final = re.compile(rb"<event[\s>/]")
 _END: Final = re.compile(rb"</event\s{0,%d}>" % _END_TAG_SPACE)
 _LOOKBEHIND: Final = len(b"</event") + _END_TAG_SPACE
-_START_LOOKBEHIND: Final = len(b"<?xml")
+#: Longest prefix of a start token ("<event" before its next byte) that can end a read.
+_START_LOOKBEHIND: Final = len(b"<event")
 _BOM: Final = b"\xef\xbb\xbf"
 _WHITESPACE: Final = b" \t\r\n"
 _PREVIEW: Final = 32
@@ -238,10 +243,12 @@ class CotFramer:
             self._scan = 0
             return False
         self._note_junk(bytes(self._buf[: found.start()]), self._offset)
-        self._flush_junk()
         self._drop(found.start())
         self._in_frame = True
-        self._root = 0 if self._buf.startswith(b"<event") else None
+        self._root = None
+        if self._buf.startswith(b"<event"):
+            self._flush_junk()  # junk is reported once an event is sure to follow it
+            self._root = 0
         self._scan = 1
         return True
 
@@ -255,6 +262,7 @@ class CotFramer:
         self._scan = 0
 
     def _truncated(self, count: int) -> None:
+        self._flush_junk()
         self._report(
             CotError(
                 "truncated_event",
@@ -265,6 +273,7 @@ class CotFramer:
         self._end_frame(count)
 
     def _too_large(self) -> None:
+        self._flush_junk()
         self._report(
             CotError(
                 "event_too_large",
@@ -281,22 +290,55 @@ class CotFramer:
         self._end_frame(max(self._resume_at(0, _LOOKBEHIND), past_start))
         self._discarding = True
 
+    def _root_after_declaration(self) -> int | None:
+        """Where ``<event`` begins after the declaration the frame starts with.
+
+        Only whitespace may separate them, as every client writes it; a
+        declaration followed by anything else (prose quoting ``<?xml ... ?>``, a
+        comment) is junk, and framing resumes at the next start, so the event
+        after it is still found. None means: wait for more bytes, or (when
+        ``self._in_frame`` was cleared) the declaration was skipped.
+        """
+        buf = self._buf
+        close = buf.find(b">", 1, _MAX_DECLARATION)
+        if close == -1:
+            if len(buf) >= _MAX_DECLARATION:
+                self._stray(1)
+            return None
+        inner = buf.find(b"<", 1, close)
+        if inner != -1:
+            self._stray(inner)
+            return None
+        if buf[close - 1] != ord("?"):
+            self._stray(close + 1)
+            return None
+        space = _SPACE.match(buf, close + 1, close + 1 + _MAX_GAP + 1)
+        after = close + 1 if space is None else space.end()
+        candidate = bytes(buf[after : after + len(b"<event") + 1])
+        if _ROOT.match(candidate):
+            return after
+        waiting = len(candidate) <= len(b"<event") and b"<event".startswith(candidate)
+        if waiting and after - close - 1 <= _MAX_GAP:
+            return None
+        self._stray(close + 1)
+        return None
+
+    def _stray(self, count: int) -> None:
+        """The frame's first ``count`` bytes turned out not to start an event: junk."""
+        self._note_junk(bytes(self._buf[:count]), self._offset)
+        self._end_frame(count)
+
     def _frame(self, frames: list[bytes]) -> bool:
         """Inside a frame: find its root, then its end or the start of the next one."""
         if self._root is None:
-            declaration = _DECLARATION.search(self._buf, self._scan)
-            root = _ROOT.search(self._buf, self._scan)
-            if declaration is not None and (root is None or declaration.start() < root.start()):
-                self._truncated(declaration.start())
-                return True
+            root = self._root_after_declaration()
             if root is None:
-                if len(self._buf) > self._max_event:
-                    self._start_discarding()
-                    return True
-                self._scan = self._resume_at(1, _START_LOOKBEHIND)
+                return not self._in_frame
+            self._flush_junk()
+            self._root = root
+            self._scan = root + 1
+            if self._failure is not None:
                 return False
-            self._root = root.start()
-            self._scan = self._root + 1
         end = _END.search(self._buf, self._scan)
         limit = end.start() if end is not None else len(self._buf)
         following = _START.search(self._buf, self._scan, limit)

@@ -99,7 +99,7 @@ PROTOCOL_REFUSALS = Counter(
         "bad_time": 3,  # the three TakControl templates: time='TIME'
         "missing_attribute": 2,  # prose "<event> ... </event>" read as an event without version
         "truncated_event": 1,  # prose "<event> messages" interrupted by "<?xml ... ?>"
-        "junk_between_events": 8,  # the prose itself, and the quoted "<?xml ... ?>"
+        "junk_between_events": 6,  # runs of prose, each with any "<?xml ... ?>" it quotes
     }
 )
 
