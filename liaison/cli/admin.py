@@ -7,8 +7,9 @@ never for a member, who works through the server with a token.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -27,6 +28,9 @@ from liaison.cli.options import (
 )
 from liaison.cli.output import EXIT_FAILED, error, out
 from liaison.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from liaison.services.verify import Failure
 
 __all__ = ["export", "init", "party_app", "rebuild", "verify"]
 
@@ -197,11 +201,32 @@ def verify(
         "result", "[green]ok[/]" if report.ok else f"[red]{len(report.failures)} failure(s)[/]"
     )
     out().print(table)
+    if report.failures:
+        out().print(_failures_table(report.failures))
     first = report.first_failure
     if first is not None:
         ident = f" ({first.entry_id})" if first.entry_id else ""
         error(f"first failure: entry {first.seq}{ident}: {first.problem}")
         raise typer.Exit(EXIT_FAILED)
+
+
+#: how many failures the table shows; one tampered entry can break thousands of tree nodes
+SHOWN_FAILURES = 20
+
+
+def _failures_table(failures: Sequence[Failure]) -> Table:
+    ordered = sorted(failures, key=lambda f: f.seq)
+    more = len(ordered) - SHOWN_FAILURES
+    table = Table(
+        title="Failures, in log order"
+        + (f" (first {SHOWN_FAILURES}; {more} more)" if more > 0 else "")
+    )
+    table.add_column("entry", justify="right", no_wrap=True)
+    table.add_column("id", overflow="fold")
+    table.add_column("problem", overflow="fold")
+    for failure in ordered[:SHOWN_FAILURES]:
+        table.add_row(str(failure.seq), failure.entry_id or "—", escape(failure.problem))
+    return table
 
 
 def _trusted_node_key(
