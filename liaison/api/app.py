@@ -20,6 +20,7 @@ from liaison.api.limits import DEFAULT_MAX_BODY, BodyLimit
 from liaison.api.problems import (
     PROBLEM_MEDIA_TYPE,
     install_problem_handlers,
+    method_index,
     problem_catalogue,
     problem_type,
 )
@@ -93,8 +94,12 @@ def create_app(
     app.state.ping_seconds = ping_seconds
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body)
-    for module in (routes_node, routes_roster, routes_entries, stream, routes_proofs):
-        app.include_router(module.router)
+    routers = [m.router for m in (routes_node, routes_roster, routes_entries, stream, routes_proofs)]
+    for router in routers:
+        app.include_router(router)
+    app.state.method_index = method_index(
+        [*app.router.routes, *(route for router in routers for route in router.routes)]
+    )
     return app
 
 

@@ -17,7 +17,8 @@ the full catalogue of types is known in one place (:func:`problem_catalogue`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ __all__ = [
     "error_body",
     "error_response",
     "install_problem_handlers",
+    "method_index",
     "problem_body",
     "problem_catalogue",
     "problem_response",
@@ -182,9 +184,38 @@ async def _on_validation_error(_request: Request, exc: Exception) -> Response:
     )
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> Response:
+def method_index(routes: Iterable[object]) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """Path patterns and their methods, so a 405 can name every allowed method.
+
+    Starlette names only the methods of the first route that matched the path;
+    RFC 9110 wants all of them in ``Allow``.
+    """
+    index: list[tuple[re.Pattern[str], frozenset[str]]] = []
+    for route in routes:
+        regex = getattr(route, "path_regex", None)
+        methods = getattr(route, "methods", None)
+        if isinstance(regex, re.Pattern) and methods:
+            index.append((regex, frozenset(methods)))
+    return index
+
+
+def _allowed_methods(request: Request) -> str | None:
+    index: list[tuple[re.Pattern[str], frozenset[str]]] = getattr(
+        request.app.state, "method_index", []
+    )
+    methods = {m for regex, allowed in index if regex.match(request.url.path) for m in allowed}
+    return ", ".join(sorted(methods)) or None
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    return _http_problem(exc.status_code, exc.detail, exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == METHOD_NOT_ALLOWED.status:
+        allowed = _allowed_methods(request)
+        headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+        if allowed:
+            headers["Allow"] = allowed
+    return _http_problem(exc.status_code, exc.detail, headers)
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> Response:
