@@ -231,38 +231,38 @@ WEAK = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(WEAK))
-def test_weak_or_malformed_keys_are_refused_on_rotation(world: World, name: str) -> None:
+def test_weak_or_malformed_keys_are_refused_on_rotation(world: World) -> None:
     node = world.node
     size = node.record.size()
     keys = node.record.authority("slavin").keys
-    with pytest.raises(InvalidKey):
-        node.roster.rotate_key("slavin", WEAK[name])
-    assert node.record.size() == size
+    for name, weak in WEAK.items():
+        with pytest.raises(InvalidKey):
+            node.roster.rotate_key("slavin", weak)
+        assert node.record.size() == size, name
     assert node.record.authority("slavin").keys == keys
 
 
-@pytest.mark.parametrize("name", sorted(WEAK))
-def test_weak_keys_are_refused_in_appointment_and_key_entries(world: World, name: str) -> None:
+def test_weak_keys_are_refused_in_appointment_and_key_entries(world: World) -> None:
     """Even the node's own administrative path cannot put a weak key on the record."""
     node = world.node
     size = node.record.size()
-    body = {
-        "member": "vyshinsky",
-        "party": "su",
-        "name": "Vyshinsky",
-        "role": "officer",
-        "mandate": {"topics": ["*"]},
-        "public_key": b64e(WEAK[name]),
-    }
-    with pytest.raises(InvalidBody, match="public_key"):
-        node.record.append(AppendRequest(author="node", kind="member.appoint", body=body))
-    with pytest.raises(InvalidBody, match="public_key"):
-        node.record.append(
-            AppendRequest(
-                author="node",
-                kind="member.key",
-                body={"member": "slavin", "public_key": b64e(WEAK[name])},
+    for name, weak in WEAK.items():
+        body = {
+            "member": "vyshinsky",
+            "party": "su",
+            "name": "Vyshinsky",
+            "role": "officer",
+            "mandate": {"topics": ["*"]},
+            "public_key": b64e(weak),
+        }
+        with pytest.raises(InvalidBody, match="public_key"):
+            node.record.append(AppendRequest(author="node", kind="member.appoint", body=body))
+        with pytest.raises(InvalidBody, match="public_key"):
+            node.record.append(
+                AppendRequest(
+                    author="node",
+                    kind="member.key",
+                    body={"member": "slavin", "public_key": b64e(weak)},
+                )
             )
-        )
-    assert node.record.size() == size
+        assert node.record.size() == size, name

@@ -112,11 +112,11 @@ def test_two_corrections_of_one_entry_in_one_batch_are_refused(world: World) -> 
     assert len(node.record.versions("us", v1.id)) == 2
 
 
-@pytest.mark.parametrize("target", ["abc", "G" * 64, "A" * 64])
-def test_supersedes_must_be_an_entry_id(world: World, target: str) -> None:
+def test_supersedes_must_be_an_entry_id(world: World) -> None:
     size = world.node.record.size()
-    with pytest.raises(InvalidInput):
-        note(world.node, "eden", "x", [], supersedes=target)
+    for target in ("abc", "G" * 64, "A" * 64, ""):
+        with pytest.raises(InvalidInput):
+            note(world.node, "eden", "x", [], supersedes=target)
     assert world.node.record.size() == size
 
 
