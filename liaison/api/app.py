@@ -94,7 +94,8 @@ def create_app(
     app.state.ping_seconds = ping_seconds
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body)
-    routers = [m.router for m in (routes_node, routes_roster, routes_entries, stream, routes_proofs)]
+    modules = (routes_node, routes_roster, routes_entries, stream, routes_proofs)
+    routers = [module.router for module in modules]
     for router in routers:
         app.include_router(router)
     app.state.method_index = method_index(

@@ -16,7 +16,7 @@ PUBLIC = {"/healthz", "/v1/node", "/openapi.json", "/docs"}
 def protected_calls(api: Api) -> list[tuple[str, str]]:
     """Every (method, path) in /openapi.json that is not public, with its parameters filled in."""
     paths: dict[str, dict[str, Any]] = api.http.get("/openapi.json").json()["paths"]
-    calls = []
+    calls: list[tuple[str, str]] = []
     for template, operations in paths.items():
         if template in PUBLIC:
             continue

@@ -23,7 +23,8 @@ def test_a_member_appends_and_reads_back(api: Api) -> None:
     assert (entry["kind"], entry["author"], entry["party"]) == ("note", "eden", "uk")
     assert entry["body"] == {"text": "Mil 1582", "topic": None}
     assert entry["release"] == ["uk"]
-    assert entry["signatures"]["node"] and entry["signatures"]["author"] is None
+    assert entry["signatures"]["node"]
+    assert entry["signatures"]["author"] is None
     assert api.get(f"/v1/entries/{entry['id']}", "kerr").json() == entry
     listed = api.get("/v1/entries", "kerr", params={"kind": "note"}).json()
     assert listed == {"entries": [entry], "next_after": None}

@@ -24,8 +24,10 @@ def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str
     assert set(body) == PROBLEM_KEYS
     assert body["type"] == f"urn:liaison:problem:{slug}"
     assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["title"], str)
+    assert body["title"]
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
     return body
 
 
@@ -150,7 +152,8 @@ def test_unauthenticated_is_a_401_that_asks_for_a_bearer_token(sqlite_api: Api) 
 
 
 def test_refused_authority_is_a_403(sqlite_api: Api) -> None:
-    response = sqlite_api.post("/v1/entries", "watcher", json={"kind": "note", "body": {"text": "x"}})
+    note = {"kind": "note", "body": {"text": "x"}}
+    response = sqlite_api.post("/v1/entries", "watcher", json=note)
     assert_problem(response, 403, "not-permitted")
 
 
@@ -168,7 +171,8 @@ def test_an_unexpected_error_is_a_500_that_reveals_no_internals(sqlite_world: Wo
     finally:
         transport.close()
     body = assert_problem(response, 500, "internal")
-    assert "secret" not in response.text and "RuntimeError" not in response.text
+    assert "secret" not in response.text
+    assert "RuntimeError" not in response.text
     assert body["detail"] == "the server met an unexpected error; it has been logged"
 
 
