@@ -281,7 +281,8 @@ class Area:
             cleaned.append(
                 [_clean_ring(ring, f"polygon {pi}, ring {ri}") for ri, ring in enumerate(poly)]
             )
-        ring_xyz = [to_xyz(np.array(r)[:, 0], np.array(r)[:, 1]) for poly in cleaned for r in poly]
+        arrays = [np.array(r) for poly in cleaned for r in poly]
+        ring_xyz = [to_xyz(a[:, 0], a[:, 1]) for a in arrays]
         cap = cap_of(np.concatenate([x[:-1] for x in ring_xyz]))
         _check_extent(cap, "footprint")
         plane = Gnomonic(cap.centre_array)
@@ -291,15 +292,9 @@ class Area:
             rings_xy = [plane.project(ring_xyz[k + j]) for j in range(len(clean_rings))]
             fixed: list[Ring] = []
             for j, (ring, xy) in enumerate(zip(clean_rings, rings_xy, strict=True)):
-                hull = shapely.convex_hull(shapely.multipoints(xy))
-                if not shapely.area(hull) > 0.0:
-                    raise GeometryError(
-                        _C.DEGENERATE,
-                        f"polygon {pi}, ring {j}: the positions are collinear and enclose no area",
-                    )
                 area = _signed_area(xy)
                 want_ccw = j == 0
-                if (area > 0) != want_ccw:
+                if area != 0.0 and (area > 0) != want_ccw:
                     ring = ring[::-1]
                     rings_xy[j] = xy[::-1]
                     ring_xyz[k + j] = ring_xyz[k + j][::-1]
@@ -307,6 +302,13 @@ class Area:
             planar = shapely.Polygon(rings_xy[0], rings_xy[1:])
             reason = shapely.is_valid_reason(planar)
             if reason != "Valid Geometry":
+                for j, xy in enumerate(rings_xy):
+                    if not shapely.area(shapely.convex_hull(shapely.multipoints(xy))) > 0.0:
+                        raise GeometryError(
+                            _C.DEGENERATE,
+                            f"polygon {pi}, ring {j}: the positions are collinear "
+                            "and enclose no area",
+                        )
                 raise GeometryError(
                     _reason_code(reason),
                     f"polygon {pi}: {reason.split('[')[0].strip().lower()}"

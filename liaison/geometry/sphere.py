@@ -23,6 +23,11 @@ GNOMONIC_LIMIT_RAD = math.radians(80.0)
 
 def to_xyz(lon_deg: FloatArray | float, lat_deg: FloatArray | float) -> FloatArray:
     """Unit vectors (..., 3) for longitudes and latitudes in degrees."""
+    if isinstance(lon_deg, float) and isinstance(lat_deg, float):
+        lon_r = math.radians(lon_deg)
+        lat_r = math.radians(lat_deg)
+        c = math.cos(lat_r)
+        return np.array((c * math.cos(lon_r), c * math.sin(lon_r), math.sin(lat_r)))
     lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
     lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
     cl = np.cos(lat)
@@ -40,11 +45,9 @@ def to_lonlat(xyz: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def angle_between(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Angle in radians between unit vectors, accurate for tiny and large angles alike."""
-    cross = np.cross(a, b)
-    return np.asarray(
-        np.arctan2(np.linalg.norm(cross, axis=-1), np.sum(a * b, axis=-1)), dtype=np.float64
-    )
+    """Angle in radians between unit vectors, from the chord: accurate for tiny angles too."""
+    chord = np.sqrt(np.sum((a - b) ** 2, axis=-1))
+    return np.asarray(2.0 * np.arcsin(np.minimum(chord * 0.5, 1.0)), dtype=np.float64)
 
 
 def normalise(v: FloatArray) -> FloatArray:
@@ -122,14 +125,17 @@ class Gnomonic:
     __slots__ = ("centre", "east", "north")
 
     def __init__(self, centre: FloatArray) -> None:
-        c = centre / np.linalg.norm(centre)
-        pole = np.array([0.0, 0.0, 1.0])
-        east = np.cross(pole, c)
-        n = float(np.linalg.norm(east))
-        east = np.array([0.0, 1.0, 0.0]) if n < 1e-12 else east / n
-        self.centre: FloatArray = c
-        self.east: FloatArray = east
-        self.north: FloatArray = np.cross(c, east)
+        x, y, z = (float(v) for v in centre)
+        norm = math.sqrt(x * x + y * y + z * z)
+        x, y, z = x / norm, y / norm, z / norm
+        horizontal = math.hypot(x, y)
+        if horizontal < 1e-12:
+            ex, ey = 0.0, 1.0
+        else:
+            ex, ey = -y / horizontal, x / horizontal
+        self.centre: FloatArray = np.array((x, y, z))
+        self.east: FloatArray = np.array((ex, ey, 0.0))
+        self.north: FloatArray = np.array((-z * ey, z * ex, x * ey - y * ex))
 
     def project(self, xyz: FloatArray) -> FloatArray:
         """Planar coordinates (..., 2) of unit vectors, which must be in the front hemisphere."""
@@ -146,3 +152,49 @@ class Gnomonic:
         if xyz.size == 0:
             return 0.0
         return float(np.max(angle_between(np.broadcast_to(self.centre, xyz.shape), xyz)))
+
+
+def bounding_boxes_array(
+    lon_deg: FloatArray, lat_deg: FloatArray, radius_rad: FloatArray
+) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """Vectorised :func:`bounding_boxes`: boxes (m, 4) and the input row of each box.
+
+    Same bounds as the scalar version (a cap across the antimeridian gives two boxes, one that
+    reaches a pole a full band of longitudes), for building many query boxes in one go.
+    """
+    pad = 1e-9
+    r_deg = np.degrees(radius_rad)
+    lat_lo = lat_deg - r_deg - pad
+    lat_hi = lat_deg + r_deg + pad
+    s = np.sin(radius_rad) / np.cos(np.radians(lat_deg))
+    full = (lat_hi >= 90.0) | (lat_lo <= -90.0) | (radius_rad >= math.pi / 2) | (s >= 1.0)
+    half = np.degrees(np.arcsin(np.clip(s, 0.0, 1.0))) + pad
+    lo = lon_deg - half
+    hi = lon_deg + half
+    lo = np.where(full, -180.0, lo)
+    hi = np.where(full, 180.0, hi)
+    lat_lo = np.maximum(lat_lo, -90.0)
+    lat_hi = np.minimum(lat_hi, 90.0)
+    west = ~full & (lo < -180.0)
+    east = ~full & (hi > 180.0)
+    rows = np.arange(lon_deg.shape[0], dtype=np.int64)
+    first = np.stack(
+        (
+            np.where(west, lo + 360.0, lo),
+            lat_lo,
+            np.where(west | east, 180.0, hi),
+            lat_hi,
+        ),
+        axis=-1,
+    )
+    split = west | east
+    second = np.stack(
+        (
+            np.full(int(split.sum()), -180.0),
+            lat_lo[split],
+            np.where(west, hi, hi - 360.0)[split],
+            lat_hi[split],
+        ),
+        axis=-1,
+    )
+    return np.concatenate((first, second)), np.concatenate((rows, rows[split]))
