@@ -103,26 +103,27 @@ def _body_summary(body: Any, width: int = 60) -> str:
 
 
 def entries_table(entries: Iterable[Mapping[str, Any]], title: str | None = None) -> Table:
-    """Entries as the API shows them (``StoredEntry.to_json()``), one row each."""
-    table = Table(title=title, show_lines=False)
+    """Entries as the API shows them (``StoredEntry.to_json()``), one row each.
+
+    The full id is kept (it is what ``liaison show`` takes) under the body in
+    one folding column, so that a narrow terminal folds the id instead of
+    squeezing every other column to nothing.
+    """
+    table = Table(title=title)
     table.add_column("seq", justify="right", no_wrap=True)
-    table.add_column("id", overflow="fold")
     table.add_column("kind", no_wrap=True)
-    table.add_column("party", no_wrap=True)
-    table.add_column("author", no_wrap=True)
-    table.add_column("time", no_wrap=True)
-    table.add_column("release")
-    table.add_column("body", overflow="fold")
+    table.add_column("by", no_wrap=True)
+    table.add_column("released to", no_wrap=True)
+    table.add_column("body / id", overflow="fold", ratio=1)
     for entry in entries:
+        party = entry.get("party")
+        by = f"{party}/{entry['author']}" if party else str(entry["author"])
         table.add_row(
             str(entry["seq"]),
-            escape(str(entry["id"])),
             escape(str(entry["kind"])),
-            escape(str(entry.get("party") or "—")),
-            escape(str(entry["author"])),
-            escape(str(entry.get("time", ""))),
+            escape(by),
             escape(_release(entry)),
-            escape(_body_summary(entry.get("body"))),
+            f"{escape(_body_summary(entry.get('body')))}\n[dim]{escape(str(entry['id']))}[/]",
         )
     return table
 

@@ -269,3 +269,29 @@ def test_follow_prints_new_entries_until_interrupted(server: Server) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_demo_builds_a_record_and_serves_it(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    folder = tmp_path / "demo"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "liaison.cli", "demo", "--dir", str(folder), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(url, process)
+        tokens = dict(
+            line.split("=", 1)
+            for line in (folder / "tokens.env").read_text(encoding="utf-8").splitlines()
+        )
+        cli = Cli(tmp_path, CliRunner())
+        result = cli("list", "--json", "--url", url, "--token", tokens["LIAISON_TOKEN_EDEN"])
+        assert result.exit_code == 0, result.stderr
+        assert any(e["kind"] == "note" for e in json.loads(result.stdout))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert process.stdout is not None
+    assert "Press Ctrl-C to stop." in process.stdout.read().decode()
