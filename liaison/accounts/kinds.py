@@ -11,9 +11,12 @@ meetings service imports it):
   present. A correction supersedes it. A meeting is named by the id of its
   first record.
 * ``meeting.account`` — one party's own account of a meeting, in exactly the
-  shape of :meth:`liaison.accounts.model.Account.to_dict`. Released as its
-  party chooses: the other side may never see it. Only a party present files
-  one; a corrected account supersedes the previous one.
+  shape of :meth:`liaison.accounts.model.Account.to_dict`, whose ``party`` is
+  the filing party's id or its name on the record. Released as its party
+  chooses: the other side may never see it. Only a party present files one;
+  a corrected account supersedes the previous one. A party keeps one live
+  account per author of a meeting, so every account has its own label in a
+  divergence report.
 * ``meeting.agreed_record`` — one proposed text of the record of a meeting,
   drafted by one party present, naming exactly the parties present (the
   parties it would bind) and released to exactly them; amendments supersede.
@@ -333,13 +336,16 @@ def chain_of(conn: Connection, version_id: str) -> str:
     return str(row.scalar_one())
 
 
-def is_amended(conn: Connection, version_id: str) -> bool:
-    """Whether a version has been superseded (amendments go to the same parties)."""
-    return (
-        conn.execute(
-            select(proj_agreed_records.c.id).where(proj_agreed_records.c.supersedes == version_id)
-        ).first()
-        is not None
+def is_amended(conn: Connection, version_id: str, reader: str | None) -> bool:
+    """Whether the reader may see an amendment of this version.
+
+    Asked as the reader, so that a party dropped from a corrected meeting
+    does not learn of an amendment it was not given.
+    """
+    return bool(
+        visible_rows(
+            conn, proj_agreed_records, reader, proj_agreed_records.c.supersedes == version_id
+        )
     )
 
 
@@ -645,7 +651,7 @@ def _guard_sign(ctx: GuardContext) -> None:
     if ctx.party not in parties:
         raise NotPermitted(f"{ctx.party} is not a party to this agreed record")
     _expect_release(ctx, parties)
-    if is_amended(ctx.conn, version.id):
+    if is_amended(ctx.conn, version.id, ctx.party):
         raise Conflict("this version has been amended; sign its latest version")
     already = ctx.conn.execute(
         select(proj_agreed_signatures.c.id).where(
