@@ -40,6 +40,7 @@ __all__ = [
     "authority_json",
     "authority_table",
     "entries_table",
+    "entry_by",
     "entry_detail",
     "error",
     "exit_code",
@@ -97,6 +98,12 @@ def _release(entry: Mapping[str, Any]) -> str:
     return ", ".join(entry.get("release") or [])
 
 
+def entry_by(entry: Mapping[str, Any]) -> str:
+    """Who wrote an entry: ``party/member``, or ``node`` for the node's own entries."""
+    party = entry.get("party")
+    return f"{party}/{entry['author']}" if party else str(entry["author"])
+
+
 def _body_summary(body: Any, width: int = 60) -> str:
     text = json.dumps(body, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -116,12 +123,10 @@ def entries_table(entries: Iterable[Mapping[str, Any]], title: str | None = None
     table.add_column("released to", no_wrap=True)
     table.add_column("body / id", overflow="fold", ratio=1)
     for entry in entries:
-        party = entry.get("party")
-        by = f"{party}/{entry['author']}" if party else str(entry["author"])
         table.add_row(
             str(entry["seq"]),
             escape(str(entry["kind"])),
-            escape(by),
+            escape(entry_by(entry)),
             escape(_release(entry)),
             f"{escape(_body_summary(entry.get('body')))}\n[dim]{escape(str(entry['id']))}[/]",
         )

@@ -27,7 +27,7 @@ from liaison.cli.options import (
     TokenOption,
     UrlOption,
 )
-from liaison.cli.output import entries_table, entry_detail, out, print_json
+from liaison.cli.output import entries_table, entry_by, entry_detail, out, print_json
 from liaison.errors import InvalidInput
 
 __all__ = [
@@ -218,8 +218,7 @@ def follow(
                     print(json.dumps(entry, sort_keys=True, ensure_ascii=False), flush=True)
                 else:
                     console.print(
-                        f"{entry['seq']:>6}  {escape(entry['kind'])}  "
-                        f"{escape(str(entry.get('party') or '—'))}/{escape(entry['author'])}  "
+                        f"{entry['seq']:>6}  {escape(entry['kind'])}  {escape(entry_by(entry))}  "
                         f"{escape(json.dumps(entry.get('body'), ensure_ascii=False))}"
                     )
     except KeyboardInterrupt:
