@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from liaison.domain.entry import Stamp
+from liaison.domain.time import format_time
 from liaison.errors import IntegrityError, InvalidInput
 from liaison.ledger import merkle
 from liaison.ledger.checkpoint import Checkpoint, sign_checkpoint, verifier_key
@@ -81,7 +82,7 @@ class ProofService:
             )
             now = self.record.clock()
             q.insert_checkpoint(conn, size, root, note, now)
-            return CheckpointRow(size, root, note, now.isoformat())
+            return CheckpointRow(size, root, note, format_time(now))
 
     def checkpoints(self) -> list[CheckpointRow]:
         with self.record.store.read() as conn:
