@@ -102,8 +102,13 @@ class RawDb:
     """
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = url.removeprefix("sqlite:///")
         self.postgres = url.startswith("postgresql")
+
+    @classmethod
+    def of(cls, node: Node) -> RawDb:
+        """The database behind a node's store (its URL, opened with the plain driver)."""
+        return cls(node.store.url)
 
     def _pg_connect(self) -> psycopg.Connection[Any]:
         parts = urlsplit(self.url)
