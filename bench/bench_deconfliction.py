@@ -86,7 +86,7 @@ class Generator:
             dists = np.array([radius * rng.uniform(0.6, 1.0) for _ in range(n)])
             lons, lats, _ = WGS84.fwd(np.full(n, lon), np.full(n, lat), azimuths, dists)
             ring = [(float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
-            footprint = Area(((tuple(ring[::-1]) + (ring[-1],),),))
+            footprint = Area((((*ring[::-1], ring[-1]),),))
         start = T0 + timedelta(minutes=rng.randrange(0, 30 * 24 * 60))
         window = TimeWindow(start, start + timedelta(minutes=rng.randrange(30, 12 * 60)))
         if kind in AIR:

@@ -81,82 +81,83 @@ def point_edge_distances(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatAr
     Starts at the spherical foot of the perpendicular and refines it with Newton steps on the
     ellipsoid: at the current point Q of the arc the along-track offset to the true foot is
     ``atan(tan(s/R)·cos(Δaz))·R`` with s and the azimuth to p from Karney's inverse solution and
-    the arc's own azimuth at Q from the radii of curvature; steps that do not shorten the distance
-    are halved. The endpoints are always candidates, so the result never exceeds them.
+    the arc's own azimuth at Q from the radii of curvature. A step that does not shorten the
+    distance is not taken and the next one is halved; an element stops when its step is below
+    1e-7 m. The endpoints are always candidates, so the result never exceeds them.
     """
     k = p.shape[0]
     if k == 0:
         return np.zeros(0)
     plon, plat = to_lonlat(p)
-    alon, alat = to_lonlat(a)
-    blon, blat = to_lonlat(b)
-    _, d_a = _geod_inv(alon, alat, plon, plat)
-    _, d_b = _geod_inv(blon, blat, plon, plat)
+    ends = np.concatenate((a, b))
+    elon, elat = to_lonlat(ends)
+    _, d_ends = _geod_inv(elon, elat, np.concatenate((plon, plon)), np.concatenate((plat, plat)))
+    d_a = d_ends[:k]
+    d_b = d_ends[k:]
     omega = angle_between(a, b)
-    sin_omega = np.sin(omega)
     usable = omega > 1e-12
-    n = np.cross(a, b)
-    n_norm = np.linalg.norm(n, axis=-1, keepdims=True)
-    n = np.divide(n, n_norm, out=np.zeros_like(n), where=n_norm > 0)
+    safe_sin = np.where(usable, np.sin(omega), 1.0)
+    n = np.cross(a, b) / safe_sin[:, None]
     p_proj = p - np.sum(p * n, axis=-1, keepdims=True) * n
     foot = np.arctan2(np.sum(np.cross(a, p_proj) * n, axis=-1), np.sum(a * p_proj, axis=-1))
-    t = np.where(d_a <= d_b, 0.0, 1.0)
-    inside = usable & (foot >= 0) & (foot <= omega)
-    t = np.where(inside, np.divide(foot, omega, out=np.zeros_like(foot), where=usable), t)
-    safe_sin = np.where(usable, sin_omega, 1.0)
+    inside = usable & (foot > 0) & (foot < omega)
+    t = np.where(inside, foot / np.where(usable, omega, 1.0), 0.5)
+    idx = np.nonzero(inside)[0]
+    best = np.minimum(d_a, d_b)
+    if idx.size == 0:
+        return np.asarray(best, dtype=np.float64)
+    a_i, b_i, om, sn = a[idx], b[idx], omega[idx], safe_sin[idx]
+    plon_i, plat_i = plon[idx], plat[idx]
+    t_i = t[idx]
 
-    def evaluate(tt: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        w1 = np.sin((1.0 - tt) * omega) / safe_sin
-        w2 = np.sin(tt * omega) / safe_sin
-        q = normalise(w1[:, None] * a + w2[:, None] * b)
-        qlon, qlat = to_lonlat(q)
-        az, s = _geod_inv(qlon, qlat, plon, plat)
-        return q, az, s
-
-    q, az, s = evaluate(t)
-    active = usable.copy()
-    for _ in range(12):
-        if not active.any():
-            break
-        tangent = (
-            omega[:, None]
-            * (-np.cos((1.0 - t) * omega)[:, None] * a + np.cos(t * omega)[:, None] * b)
-            / safe_sin[:, None]
-        )
+    def evaluate(tt: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        w1 = np.sin((1.0 - tt) * om) / sn
+        w2 = np.sin(tt * om) / sn
+        q = w1[:, None] * a_i + w2[:, None] * b_i
         lam = np.arctan2(q[:, 1], q[:, 0])
         phi = np.arctan2(q[:, 2], np.hypot(q[:, 0], q[:, 1]))
-        east = np.stack((-np.sin(lam), np.cos(lam), np.zeros_like(lam)), axis=-1)
-        north = np.stack(
-            (-np.sin(phi) * np.cos(lam), -np.sin(phi) * np.sin(lam), np.cos(phi)), axis=-1
+        az, dist = _geod_inv(np.degrees(lam), np.degrees(phi), plon_i, plat_i)
+        return lam, phi, az, dist
+
+    lam, phi, az, s = evaluate(t_i)
+    damp = np.ones_like(t_i)
+    for _ in range(16):
+        tangent = (
+            om[:, None]
+            * (-np.cos((1.0 - t_i) * om)[:, None] * a_i + np.cos(t_i * om)[:, None] * b_i)
+            / sn[:, None]
         )
-        sin2 = np.sin(phi) ** 2
-        m_rad = SEMI_MAJOR_M * (1.0 - E2) / (1.0 - E2 * sin2) ** 1.5
-        n_rad = SEMI_MAJOR_M / np.sqrt(1.0 - E2 * sin2)
-        v_n = m_rad * np.sum(tangent * north, axis=-1)
-        v_e = n_rad * np.sum(tangent * east, axis=-1)
+        sin_phi = np.sin(phi)
+        cos_lam = np.cos(lam)
+        sin_lam = np.sin(lam)
+        d_east = -sin_lam * tangent[:, 0] + cos_lam * tangent[:, 1]
+        d_north = (
+            -sin_phi * cos_lam * tangent[:, 0]
+            - sin_phi * sin_lam * tangent[:, 1]
+            + np.cos(phi) * tangent[:, 2]
+        )
+        w = 1.0 - E2 * sin_phi * sin_phi
+        v_n = SEMI_MAJOR_M * (1.0 - E2) / (w * np.sqrt(w)) * d_north
+        v_e = SEMI_MAJOR_M / np.sqrt(w) * d_east
         speed = np.hypot(v_n, v_e)
-        az_arc = np.arctan2(v_e, v_n)
         delta = np.minimum(s / _MEAN_RADIUS, 1.5)
-        along = _MEAN_RADIUS * np.arctan(np.tan(delta) * np.cos(np.radians(az) - az_arc))
-        step = np.where(active & (speed > 0), along / np.where(speed > 0, speed, 1.0), 0.0)
-        for _halving in range(6):
-            t_new = np.clip(t + step, 0.0, 1.0)
-            moved = active & (np.abs(t_new - t) * speed > 1e-6)
-            if not moved.any():
-                break
-            q_new, az_new, s_new = evaluate(t_new)
-            better = moved & (s_new <= s)
-            t = np.where(better, t_new, t)
-            q = np.where(better[:, None], q_new, q)
-            az = np.where(better, az_new, az)
-            s = np.where(better, s_new, s)
-            step = np.where(better | ~moved, 0.0, step * 0.5)
-            if not (moved & ~better).any():
-                break
-        active = active & (np.abs(step) * speed > 1e-6)
-        converged = np.abs(along) < 1e-5
-        active = active & ~converged
-    return np.asarray(np.minimum(np.minimum(s, d_a), d_b), dtype=np.float64)
+        along = _MEAN_RADIUS * np.arctan(
+            np.tan(delta) * np.cos(np.radians(az) - np.arctan2(v_e, v_n))
+        )
+        t_new = np.clip(t_i + damp * along / np.maximum(speed, 1e-300), 0.0, 1.0)
+        moved = np.abs(t_new - t_i) * speed > 1e-7
+        if not moved.any():
+            break
+        lam_n, phi_n, az_n, s_n = evaluate(t_new)
+        better = moved & (s_n <= s)
+        t_i = np.where(better, t_new, t_i)
+        lam = np.where(better, lam_n, lam)
+        phi = np.where(better, phi_n, phi)
+        az = np.where(better, az_n, az)
+        s = np.where(better, s_n, s)
+        damp = np.where(moved & ~better, damp * 0.5, damp)
+    best[idx] = np.minimum(best[idx], s)
+    return np.asarray(best, dtype=np.float64)
 
 
 def _planar_segment_distances(points: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
@@ -215,7 +216,7 @@ def point_in_area(p: FloatArray, area: Area) -> bool:
     return bool(shapely.intersects_xy(geom, float(xy[0]), float(xy[1])))
 
 
-def _exact_vertex_edges(
+def _candidate_pairs(
     verts: FloatArray,
     verts_xy: FloatArray | None,
     edge_a: FloatArray,
@@ -223,8 +224,8 @@ def _exact_vertex_edges(
     edges_xy: tuple[FloatArray, FloatArray] | None,
     low: float,
     best_upper: float,
-) -> float:
-    """Exact minimum over vertex/edge pairs whose planar lower bound ≤ ``best_upper``."""
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Vertex/edge pairs whose planar lower bound does not exceed ``best_upper``."""
     pairs_p: list[FloatArray] = []
     pairs_a: list[FloatArray] = []
     pairs_b: list[FloatArray] = []
@@ -238,6 +239,14 @@ def _exact_vertex_edges(
         pairs_p.append(verts[chunk][vi])
         pairs_a.append(edge_a[ei])
         pairs_b.append(edge_b[ei])
+    return np.concatenate(pairs_p), np.concatenate(pairs_a), np.concatenate(pairs_b)
+
+
+def _min_distance(
+    pairs_p: list[FloatArray], pairs_a: list[FloatArray], pairs_b: list[FloatArray]
+) -> float:
+    if not pairs_p:
+        return math.inf
     p = np.concatenate(pairs_p)
     if p.shape[0] == 0:
         return math.inf
@@ -247,8 +256,8 @@ def _exact_vertex_edges(
 def _point_area_distance(p: FloatArray, area: Area, limit: float | None) -> float:
     """Distance from a point to an area; with ``limit`` it may stop early with a bound.
 
-    The returned value is exact when it is within [limit/(1+0.01), limit·1.01] or no limit is set;
-    otherwise it is a bound on the correct side of ``limit``.
+    The returned value is exact unless the planar bounds already decide the comparison with
+    ``limit``, in which case it is a bound on the correct side of ``limit``.
     """
     if point_in_area(p, area):
         return 0.0
@@ -266,9 +275,16 @@ def _point_area_distance(p: FloatArray, area: Area, limit: float | None) -> floa
         if g * low > limit + TOLERANCE_M:
             return g * low
     edge_a, edge_b = area.edges()
-    ga = plane.project(edge_a)
-    gb = plane.project(edge_b)
-    return _exact_vertex_edges(p[None, :], xy[None, :], edge_a, edge_b, (ga, gb), low, g * R_MAX)
+    pp, ea, eb = _candidate_pairs(
+        p[None, :],
+        xy[None, :],
+        edge_a,
+        edge_b,
+        (plane.project(edge_a), plane.project(edge_b)),
+        low,
+        g * R_MAX,
+    )
+    return _min_distance([pp], [ea], [eb])
 
 
 def _area_area_distance(a: Area, b: Area, limit: float | None) -> float:
@@ -285,7 +301,9 @@ def _area_area_distance(a: Area, b: Area, limit: float | None) -> float:
         if g * low > limit + TOLERANCE_M:
             return g * low
     best_upper = g * R_MAX
-    result = math.inf
+    pairs_p: list[FloatArray] = []
+    pairs_a: list[FloatArray] = []
+    pairs_b: list[FloatArray] = []
     for verts_of, edges_of, geom_other in ((a, b, pair.geom_b), (b, a, pair.geom_a)):
         verts = verts_of.vertices()
         verts_xy = pair.plane.project(verts)
@@ -294,31 +312,35 @@ def _area_area_distance(a: Area, b: Area, limit: float | None) -> float:
         if not keep.any():
             continue
         edge_a, edge_b = edges_of.edges()
-        result = min(
-            result,
-            _exact_vertex_edges(
-                verts[keep],
-                verts_xy[keep],
-                edge_a,
-                edge_b,
-                (pair.plane.project(edge_a), pair.plane.project(edge_b)),
-                low,
-                best_upper,
-            ),
+        p, ea, eb = _candidate_pairs(
+            verts[keep],
+            verts_xy[keep],
+            edge_a,
+            edge_b,
+            (pair.plane.project(edge_a), pair.plane.project(edge_b)),
+            low,
+            best_upper,
         )
-    return result
+        pairs_p.append(p)
+        pairs_a.append(ea)
+        pairs_b.append(eb)
+    return _min_distance(pairs_p, pairs_a, pairs_b)
 
 
 def _brute_area_area(a: Area, b: Area) -> float:
     """Exact distance between areas too far apart to share a projection (they cannot touch)."""
-    result = math.inf
+    pairs_p: list[FloatArray] = []
+    pairs_a: list[FloatArray] = []
+    pairs_b: list[FloatArray] = []
     for verts_of, edges_of in ((a, b), (b, a)):
         edge_a, edge_b = edges_of.edges()
-        result = min(
-            result,
-            _exact_vertex_edges(verts_of.vertices(), None, edge_a, edge_b, None, R_MIN, math.inf),
+        p, ea, eb = _candidate_pairs(
+            verts_of.vertices(), None, edge_a, edge_b, None, R_MIN, math.inf
         )
-    return result
+        pairs_p.append(p)
+        pairs_a.append(ea)
+        pairs_b.append(eb)
+    return _min_distance(pairs_p, pairs_a, pairs_b)
 
 
 def _parts(shape: Shape) -> tuple[Area | Position, float]:
