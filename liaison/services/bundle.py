@@ -23,7 +23,6 @@ from liaison.store import queries as q
 
 if TYPE_CHECKING:
     from liaison.client import Client
-
     from liaison.node import Node
 
 __all__ = ["BUNDLE_FORMAT", "export_bundle", "export_lines", "verify_bundle", "verify_remote"]
@@ -119,16 +118,16 @@ def verify_remote(
         readable: dict[int, dict[str, Any]] = {}
         for entry in client.iter_entries():
             if entry["seq"] <= size:
-                readable[int(entry["seq"])] = entry
+                readable[int(entry["seq"])] = dict(entry)
         for first in range(1, size + 1, 10_000):
             for stamp in client.stamps(first, min(size, first + 9_999)):
                 seq = int(stamp["seq"])
-                entry = readable.get(seq)
+                found = readable.get(seq)
                 raw = None
                 sigs: dict[str, Any] = {}
-                if entry is not None:
-                    raw = _content_bytes(entry)
-                    sigs = entry["signatures"]
+                if found is not None:
+                    raw = _content_bytes(found)
+                    sigs = dict(found["signatures"])
                 yield EntryRow(
                     seq=seq,
                     entry_id=str(stamp["entry"]),
