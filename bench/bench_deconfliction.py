@@ -319,7 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.collect()
         gc.freeze()
         total_rss = rss_bytes() - base_rss
-        print(f"\n== N = {n:,} live operations")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\n== N = {n:,} live operations   (load average {load})")
         print(
             f"build {build_s:.1f} s; index insert {insert_s:.1f} s "
             f"({insert_s / max(1, len(new)) * 1e6:.1f} µs/op)"
