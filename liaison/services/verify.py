@@ -16,6 +16,7 @@ machine's cores; the tree, which is sequential, is built in the main process.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -187,6 +188,7 @@ class TreeChecker:
         self.last_at: str | None = None
         self.roots: dict[int, bytes] = {}
         self.wanted_roots: set[int] = set()
+        self.bad_leaves: list[int] = []  # leaf indexes whose stored node differs, ascending
 
     def add(self, seq: int, entry_id: str, at: str) -> list[merkle.NodeRecord]:
         report = self.report
@@ -392,17 +394,26 @@ def _check_tree_chunk(conn: Any, tree: TreeChecker, chunk: list[EntryRow]) -> No
         )
         for r in rows:
             stored[(level, int(r.idx))] = _as_bytes(r.hash)
-    for (level, index), value in sorted(
-        computed.items(), key=lambda kv: (kv[0][1] << kv[0][0], kv[0][0])
-    ):
-        if stored.get((level, index)) != value:
-            first_seq = (index << level) + 1
-            what = "missing" if (level, index) not in stored else "altered"
-            tree.report.fail(
-                first_seq,
-                None,
-                f"tree node (level {level}, index {index}) is {what} in the store",
-            )
+    altered = [
+        key
+        for key in sorted(computed, key=lambda k: (k[1] << k[0], k[0]))
+        if stored.get(key) != computed[key]
+    ]
+    tree.bad_leaves.extend(sorted(index for level, index in altered if level == 0))
+    ids = {row.seq: row.entry_id for row in chunk}
+    for level, index in altered:
+        # A node differs because of the first differing leaf below it, if there is one:
+        # name that entry, not the first (intact) entry the node happens to cover.
+        start = index << level
+        i = bisect.bisect_left(tree.bad_leaves, start)
+        below = i < len(tree.bad_leaves) and tree.bad_leaves[i] < (index + 1) << level
+        first_seq = (tree.bad_leaves[i] if below else start) + 1
+        what = "missing" if (level, index) not in stored else "altered"
+        tree.report.fail(
+            first_seq,
+            ids.get(first_seq),
+            f"tree node (level {level}, index {index}) is {what} in the store",
+        )
 
 
 # --- bundles and servers: the same checks over other sources -------------------------
