@@ -77,6 +77,10 @@ PROBLEM_TYPE_PREFIX = "urn:liaison:problem:"
 #: the server sends a keep-alive comment every 15 seconds
 STREAM_READ_TIMEOUT = 60.0
 _PAGE = 1000
+#: the most entries, and about the most bytes, one batch request carries (the
+#: server refuses more than 1000 entries or 1 MiB)
+MAX_BATCH = 1000
+MAX_BATCH_BYTES = 768 * 1024
 
 
 # --- the documents ------------------------------------------------------------------------
@@ -282,6 +286,21 @@ def _b64(text: str, what: str) -> bytes:
         raise IntegrityError(f"the server sent a {what} that is not base64") from exc
 
 
+def _batches(payloads: Sequence[dict[str, Any]]) -> Iterator[builtins.list[dict[str, Any]]]:
+    """Split payloads into requests the server accepts (a lone oversize one goes alone)."""
+    batch: builtins.list[dict[str, Any]] = []
+    size = 0
+    for payload in payloads:
+        length = len(json.dumps(payload, ensure_ascii=False).encode("utf-8")) + 1
+        if batch and (len(batch) == MAX_BATCH or size + length > MAX_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(payload)
+        size += length
+    if batch:
+        yield batch
+
+
 def _new_salt() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
 
@@ -419,21 +438,24 @@ class Client:
     def append_many(
         self, entries: Sequence[NewEntry], *, sign: bool = False
     ) -> builtins.list[Entry | LiaisonError]:
-        """Append several entries in one request; each is accepted or refused on its own."""
+        """Append several entries; each is accepted or refused on its own.
+
+        They are sent in as few batch requests as the server's limits allow
+        (at most 1000 entries and well under 1 MiB per request), in order.
+        """
         payloads = [
-            self._payload(
-                e["kind"], e["body"], e.get("release"), e.get("supersedes"), sign
-            )
+            self._payload(e["kind"], e["body"], e.get("release"), e.get("supersedes"), sign)
             for e in entries
         ]
-        found = self._request("POST", "/v1/entries/batch", body=payloads)
         results: builtins.list[Entry | LiaisonError] = []
-        for item in found["results"]:
-            if item.get("problem") is not None:
-                problem = item["problem"]
-                results.append(error_from_problem(int(problem.get("status", 400)), problem))
-            else:
-                results.append(cast(Entry, item["entry"]))
+        for batch in _batches(payloads):
+            found = self._request("POST", "/v1/entries/batch", body=batch)
+            for item in found["results"]:
+                if item.get("problem") is not None:
+                    problem = item["problem"]
+                    results.append(error_from_problem(int(problem.get("status", 400)), problem))
+                else:
+                    results.append(cast(Entry, item["entry"]))
         return results
 
     def _payload(

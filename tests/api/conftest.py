@@ -18,7 +18,7 @@ def api(world: World) -> Iterator[Api]:
     transport = InProcessTransport(create_app(world.node))
     with httpx.Client(base_url=BASE_URL, transport=transport) as http:
         yield Api(http, world, transport)
-    transport.close()
+    transport.shutdown()
 
 
 @pytest.fixture
@@ -27,4 +27,4 @@ def sqlite_api(sqlite_world: World) -> Iterator[Api]:
     transport = InProcessTransport(create_app(sqlite_world.node))
     with httpx.Client(base_url=BASE_URL, transport=transport) as http:
         yield Api(http, sqlite_world, transport)
-    transport.close()
+    transport.shutdown()

@@ -51,6 +51,9 @@ class InProcessTransport(httpx.BaseTransport):
         return httpx.Response(status, headers=headers, content=body, request=request)
 
     def close(self) -> None:
+        """Nothing: several clients share one transport; the fixture that made it shuts it down."""
+
+    def shutdown(self) -> None:
         self._stack.close()
 
 

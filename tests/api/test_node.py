@@ -69,7 +69,7 @@ def test_health_reports_an_unreachable_store(sqlite_world: World) -> None:
         with httpx.Client(base_url=BASE_URL, transport=transport) as http:
             response = http.get("/healthz")
     finally:
-        transport.close()
+        transport.shutdown()
     assert_problem(response, 503, "unavailable")
 
 
@@ -122,7 +122,7 @@ def test_the_factory_serves_the_store_named_by_the_settings(
             auth = {"Authorization": f"Bearer {sqlite_world.token('eden')}"}
             me = http.get("/v1/me", headers=auth)
     finally:
-        transport.close()
+        transport.shutdown()
         served: Node = app.state.node
         served.close()
     assert info["origin"] == "liaison.test/record"

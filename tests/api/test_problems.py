@@ -169,7 +169,7 @@ def test_an_unexpected_error_is_a_500_that_reveals_no_internals(sqlite_world: Wo
         with httpx.Client(base_url=BASE_URL, transport=transport) as http:
             response = http.get("/boom")
     finally:
-        transport.close()
+        transport.shutdown()
     body = assert_problem(response, 500, "internal")
     assert "secret" not in response.text
     assert "RuntimeError" not in response.text
