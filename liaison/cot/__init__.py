@@ -57,8 +57,10 @@ from liaison.cot.serialize import (
     serialize_events,
 )
 from liaison.cot.types import symbol_code_from_type
+from liaison.cot.xmlsafe import DEFAULT_LIMITS, XmlLimits
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "DEFAULT_MAX_CONNECTION_BYTES",
     "DEFAULT_MAX_ERRORS",
     "DEFAULT_MAX_EVENT_BYTES",
@@ -81,6 +83,7 @@ __all__ = [
     "RouteGeometry",
     "RoutePoint",
     "StreamResult",
+    "XmlLimits",
     "argb",
     "canonical_detail",
     "circle_event",

@@ -304,6 +304,8 @@ class CotFramer:
         if close == -1:
             if len(buf) >= _MAX_DECLARATION:
                 self._stray(1)
+            elif len(buf) > self._max_event:
+                self._start_discarding()
             return None
         inner = buf.find(b"<", 1, close)
         if inner != -1:
@@ -319,6 +321,8 @@ class CotFramer:
             return after
         waiting = len(candidate) <= len(b"<event") and b"<event".startswith(candidate)
         if waiting and after - close - 1 <= _MAX_GAP:
+            if len(buf) > self._max_event:  # all of it is this frame's beginning
+                self._start_discarding()
             return None
         self._stray(close + 1)
         return None

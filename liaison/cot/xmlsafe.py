@@ -150,10 +150,14 @@ def _first_quote_is_single(data: bytes, start: int) -> bool:
     return False
 
 
-def parse_document(data: bytes, limits: XmlLimits = DEFAULT_LIMITS) -> ParsedXml:
+def parse_document(
+    data: bytes, limits: XmlLimits = DEFAULT_LIMITS, *, inspect_quotes: bool = True
+) -> ParsedXml:
     """Parse ``data`` as one XML document, safely; every failure is a :class:`CotError`.
 
     The caller has already checked the size and that ``data`` is UTF-8.
+    ``inspect_quotes=False`` skips the single-quote check, which only matters
+    for bytes that came off the wire.
     """
     target = _LimitedTreeBuilder(limits)
     parser = DefusedXMLParser(
@@ -176,7 +180,8 @@ def parse_document(data: bytes, limits: XmlLimits = DEFAULT_LIMITS) -> ParsedXml
         return element_start(tag, attrs)
 
     expat.XmlDeclHandler = on_xml_decl
-    expat.StartElementHandler = on_start
+    if inspect_quotes:
+        expat.StartElementHandler = on_start
     try:
         parser.feed(data)
         root: ET.Element = parser.close()
@@ -304,7 +309,7 @@ def _parse_text(xml: str, limits: XmlLimits, what: str) -> ET.Element:
     except UnicodeEncodeError:
         raise CotError("bad_detail", f"{what} contains lone surrogates") from None
     try:
-        return parse_document(data, limits).root
+        return parse_document(data, limits, inspect_quotes=False).root
     except CotError as exc:
         raise CotError("bad_detail", f"{what} is not safe, well-formed XML: {exc}") from None
 

@@ -202,6 +202,19 @@ def test_a_bad_event_never_costs_the_good_one_after_it(
     assert events[-1] == parse_event(good_after)
 
 
+@FUZZ
+@given(st.lists(st.binary(max_size=600), max_size=20), st.integers(1, 2000))
+def test_the_framer_takes_any_bytes_in_any_reads(chunks: list[bytes], limit: int) -> None:
+    framer = CotFramer(max_event_bytes=limit, max_connection_bytes=None, max_errors=None)
+    for chunk in chunks:
+        for frame in framer.feed(chunk):
+            assert len(frame) <= limit
+            assert frame.endswith(b">")
+        # A partial event up to the limit, or a short tail in which an end tag may be arriving.
+        assert framer.pending_bytes <= max(limit, len(b"</event") + 64)
+    assert all(error.code != "framer_closed" for error in framer.close())
+
+
 # -- hostile XML ---------------------------------------------------------------------------
 
 
