@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import pairwise
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,7 +57,9 @@ def _arc(a: tuple[float, float], b: tuple[float, float]) -> tuple[Curve, float]:
 def _circle(c: Circle) -> tuple[Curve, float]:
     def curve(t: np.ndarray) -> np.ndarray:
         lon, lat, _ = GEOD.fwd(
-            np.full(t.shape[0], c.lon), np.full(t.shape[0], c.lat), t * 360.0,
+            np.full(t.shape[0], c.lon),
+            np.full(t.shape[0], c.lat),
+            t * 360.0,
             np.full(t.shape[0], c.radius_m),
         )
         return np.stack((np.asarray(lon), np.asarray(lat)), axis=-1)
@@ -73,7 +76,7 @@ def curves(shape: Circle | Area | Position) -> list[tuple[Curve, float]]:
     out = []
     for poly in shape.polygons:
         for ring in poly:
-            for a, b in zip(ring[:-1], ring[1:], strict=True):
+            for a, b in pairwise(ring):
                 out.append(_arc(a, b))
     return out
 
@@ -99,7 +102,9 @@ def winding_inside(point: tuple[float, float], shape: Area) -> bool:
     return inside
 
 
-def _sample(shape_curves: list[tuple[Curve, float]], spacing: float) -> tuple[np.ndarray, list[tuple[int, float]]]:
+def _sample(
+    shape_curves: list[tuple[Curve, float]], spacing: float
+) -> tuple[np.ndarray, list[tuple[int, float]]]:
     pts = []
     params: list[tuple[int, float]] = []
     for i, (curve, length) in enumerate(shape_curves):
@@ -121,7 +126,9 @@ class Bounds:
     upper: float
 
 
-def _contained(a: Circle | Area | Position, b: Circle | Area | Position, samples_a: np.ndarray) -> bool:
+def _contained(
+    a: Circle | Area | Position, b: Circle | Area | Position, samples_a: np.ndarray
+) -> bool:
     if isinstance(b, Area):
         pts = [(float(x), float(y)) for x, y in samples_a[:: max(1, len(samples_a) // 200)]]
         if isinstance(a, Circle | Position):
@@ -131,7 +138,9 @@ def _contained(a: Circle | Area | Position, b: Circle | Area | Position, samples
     return False
 
 
-def bounds(a: Circle | Area | Position, b: Circle | Area | Position, spacing: float = 20.0) -> Bounds:
+def bounds(
+    a: Circle | Area | Position, b: Circle | Area | Position, spacing: float = 20.0
+) -> Bounds:
     """Rigorous bounds on the geodesic distance between the two shapes (see module doc)."""
     # Circles: exact reduction to their centres.
     ra = a.radius_m if isinstance(a, Circle) else 0.0
@@ -159,7 +168,10 @@ def bounds(a: Circle | Area | Position, b: Circle | Area | Position, spacing: fl
     upper = coarse
     for _ in range(4):
         for side in (0, 1):
-            curve, length, t0 = (ca[ci][0], ca[ci][1], ti) if side == 0 else (cb[cj][0], cb[cj][1], tj)
+            if side == 0:
+                curve, length, t0 = ca[ci][0], ca[ci][1], ti
+            else:
+                curve, length, t0 = cb[cj][0], cb[cj][1], tj
             span = min(1.0, 2 * spacing / max(length, 1e-9))
             t = np.clip(np.linspace(t0 - span, t0 + span, 801), 0.0, 1.0)
             pts = curve(t)

@@ -42,14 +42,12 @@ def footprints_at(draw: st.DrawFn, lon: float, lat: float) -> Circle | Area:
     start = draw(st.floats(0.0, 360.0 / n))
     factors = draw(st.lists(st.floats(0.5, 1.0), min_size=n, max_size=n))
     azimuths = start + np.arange(n) * (360.0 / n)
-    lons, lats, _ = GEOD.fwd(
-        np.full(n, lon), np.full(n, lat), azimuths, radius * np.array(factors)
-    )
+    lons, lats, _ = GEOD.fwd(np.full(n, lon), np.full(n, lat), azimuths, radius * np.array(factors))
     ring = [(float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
     if draw(st.booleans()):
         ring.reverse()
     try:
-        return Area(((tuple([*ring, ring[0]]),),))
+        return Area((((*ring, ring[0]),),))
     except GeometryError:
         # Quantisation can make a tiny sliver degenerate; fall back to a circle.
         return Circle(lon, lat, radius)
