@@ -20,10 +20,10 @@ Decisions where CoT is silent:
   be a format this code does not know).
 * ``how`` is required, as the schema says, but any ``word(-word)*`` is taken:
   the how tree grows and an odd value does no harm.
-* The five ``<event>`` attributes TAK uses for classification and release
+* The ``<event>`` attributes TAK Server reads for classification and release
   (``access``, ``caveat``, ``releasableTo``) and the schema's ``qos``/``opex``
-  are kept; a malformed ``qos`` is dropped with a warning since it only steers
-  queueing.
+  are kept as given; a malformed ``qos`` is dropped with a warning since it only
+  steers queueing. Any other ``<event>`` attribute is dropped with a warning.
 * ``<point>`` and ``<detail>`` may come in either order; two of either is refused.
 """
 
