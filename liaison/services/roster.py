@@ -32,6 +32,13 @@ __all__ = ["Appointment", "RosterService", "hash_token", "initialise_store"]
 TOKEN_PREFIX = "lsn_"  # noqa: S105 - a prefix that marks tokens, not a secret
 
 
+def _role(role: Role | str) -> str:
+    try:
+        return str(role if isinstance(role, Role) else Role.parse(role))
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -123,7 +130,7 @@ class RosterService:
                 "member": member,
                 "party": party,
                 "name": name,
-                "role": str(role if isinstance(role, Role) else Role.parse(role)),
+                "role": _role(role),
                 "mandate": mandate,
                 "public_key": b64e(key.public_key),
             },
@@ -137,7 +144,7 @@ class RosterService:
             "member.change",
             {
                 "member": member,
-                "role": str(role if isinstance(role, Role) else Role.parse(role)),
+                "role": _role(role),
                 "mandate": mandate,
             },
         )
@@ -170,7 +177,8 @@ class RosterService:
 
     def issue_token(self, member: str) -> str:
         """A new API token for a member; only its hash is stored, the token is shown once."""
-        self._existing(member)
+        if self._existing(member).revoked:
+            raise Conflict(f"member {member} is revoked; a token would not authenticate")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.record.store.write() as conn:
             q.add_token(conn, hash_token(token), member, utcnow())
