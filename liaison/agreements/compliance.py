@@ -171,7 +171,7 @@ def _consult_before(
             o.party,
             arr.ref.at,
             tuple(dict.fromkeys(evidence)),
-            f"{o.party} entered an arrangement on {arr.topic} with a party outside the "
+            f"{o.party} entered an arrangement on {o.topic} with a party outside the "
             f"agreement without consulting {', '.join(missing)} at least {o.lead} before "
             f"(by {format_time(deadline)})",
             f"{a.root}:{o.id}:{arr.ref.entry}",
@@ -319,7 +319,6 @@ def _keep_out(a: BindingAgreement, provision: str, o: KeepOut, facts: Facts) -> 
         ]
         if not inside:
             continue
-        first = min(v.start for v in inside)
         at = max(op.latest.at, a.since.at)
         yield Finding(
             a.root,
@@ -335,7 +334,7 @@ def _keep_out(a: BindingAgreement, provision: str, o: KeepOut, facts: Facts) -> 
             f"{o.party} may not conduct {', '.join(sorted(op.kinds & set(o.kinds)))} "
             f"{'in the area' if o.area is not None else f'{o.beyond} of the line'}"
             f"{' from ' + o.since if o.since else ''}{' until ' + o.until if o.until else ''}; "
-            f"the operation does so from {format_time(max(first, lo))}",
+            "the operation does so while the agreement binds",
             f"{a.root}:{o.id}:{op.root.entry}",
         )
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from liaison.errors import NotFound
+from liaison.services.rebuild import dump_projections, rebuild_projections
 from liaison.services.record import AppendRequest
 from tests.agreements.support import Desk, square, terms
 
@@ -250,6 +251,9 @@ def test_breaches_can_be_disputed_on_the_record(desk: Desk, treaty: str) -> None
     assert seen.to_json()["disputes"][0]["reasons"] == "Moscow was told through the embassy."
     with pytest.raises(NotFound):
         desk.svc.dispute("nincic", breach.breach.id, "Not ours to answer.")
+    live = dump_projections(desk.world.node.store)
+    rebuild_projections(desk.world.node.store)
+    assert dump_projections(desk.world.node.store) == live
 
 
 def test_a_report_for_a_period_shows_a_party_only_its_own_agreements(
