@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import base64
 import builtins
+import importlib
+import importlib.util
 import json
+import pkgutil
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,7 +37,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import httpx
 
 from liaison.domain.entry import Content, Stamp
-from liaison.domain.kinds import KINDS
+from liaison.domain.kinds import KINDS, KindSpec
 from liaison.domain.party import ALL_PARTIES
 from liaison.domain.time import format_time, parse_time, utcnow
 from liaison.errors import (
@@ -301,6 +304,23 @@ def _batches(payloads: Sequence[dict[str, Any]]) -> Iterator[builtins.list[dict[
         yield batch
 
 
+def _kind(name: str) -> KindSpec:
+    """The kind's spec, loading the capabilities' kind modules the first time one is missing.
+
+    Each capability registers its kinds when its ``liaison.<capability>.kinds``
+    module is imported; the node imports them all, a client process only what
+    it used. Importing them by that naming convention, only when needed, keeps
+    a client able to sign any kind the node accepts without a list to maintain.
+    """
+    if name not in KINDS:
+        import liaison
+
+        for module in pkgutil.iter_modules(liaison.__path__):
+            if module.ispkg and importlib.util.find_spec(f"liaison.{module.name}.kinds"):
+                importlib.import_module(f"liaison.{module.name}.kinds")
+    return KINDS.get(name)
+
+
 def _new_salt() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
 
@@ -490,7 +510,7 @@ class Client:
             raise InvalidKey(f"the key file belongs to {self.key.owner}, not {me['member']}")
         if me["keys"] and me["keys"][-1]["public_key"] != b64e(self.key.public_key):
             raise InvalidKey(f"the key file is not the current key of {me['member']}")
-        normal = KINDS.get(kind).validate(body)
+        normal = _kind(kind).validate(body)
         content = Content(
             kind=kind,
             body=normal,

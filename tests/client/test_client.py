@@ -395,3 +395,19 @@ def test_export_lines_hold_what_the_party_may_read(connect: Connect) -> None:
 def test_a_member_key_public_part_is_what_the_record_holds(connect: Connect, world: World) -> None:
     keys = connect("kerr").me()["keys"]
     assert keys[-1]["public_key"] == b64e(world.members["kerr"].key.public_key)
+
+
+def test_a_client_process_finds_the_kinds_every_capability_registers() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from liaison.client import _kind; "
+        "assert 'liaison.messages.kinds' not in sys.modules; "
+        "print(_kind('message.draft').name)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "message.draft"
