@@ -26,12 +26,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from liaison.api.auth import CallerDep, NodeDep
+from liaison.api.auth import CallerDep, NodeDep, bearer, current_caller
 from liaison.domain.entry import StoredEntry
-from liaison.errors import InvalidInput
+from liaison.errors import InvalidInput, NotAuthenticated
 from liaison.services.record import RecordService
 from liaison.store.queries import EntryFilter
 
@@ -153,6 +154,7 @@ async def stream(
     request: Request,
     caller: CallerDep,
     node: NodeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     after: Annotated[int, Query(ge=0, description="Start after this sequence number.")] = 0,
     last_event_id: Annotated[str | None, Header(description="Resume after this event.")] = None,
 ) -> EventSourceResponse:
@@ -163,6 +165,9 @@ async def stream(
     record = node.record
 
     def scan(cursor: int) -> tuple[int, list[StoredEntry]]:
+        # A stream outlives the request that opened it: a member revoked since
+        # then must stop receiving, so the token is checked again on every scan.
+        current_caller(node, credentials)
         # The size is read first: every entry up to it is committed, so once a
         # short page comes back, nothing the reader may see is left below it.
         size = record.size()
@@ -171,7 +176,10 @@ async def stream(
     async def events() -> AsyncIterator[ServerSentEvent]:
         cursor = start
         while not hub.stopped:
-            size, found = await anyio.to_thread.run_sync(scan, cursor)
+            try:
+                size, found = await anyio.to_thread.run_sync(scan, cursor)
+            except NotAuthenticated:
+                return
             for entry in found:
                 yield _event(entry)
             if len(found) == _PAGE:

@@ -29,6 +29,7 @@ class Listener:
     events: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
     stop: threading.Event = field(default_factory=threading.Event)
     raw: list[str] = field(default_factory=list)
+    thread: threading.Thread = field(default_factory=threading.Thread)
 
     def next(self, timeout: float) -> dict[str, Any]:
         return self.events.get(timeout=timeout)
@@ -68,14 +69,14 @@ def listening(url: str, token: str, headers: dict[str, str] | None = None) -> It
                 assert event.id == str(entry["seq"])
                 listener.events.put(entry)
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
+    listener.thread = threading.Thread(target=run, daemon=True)
+    listener.thread.start()
     assert connected.wait(10), "the stream did not open"
     try:
         yield listener
     finally:
         listener.stop.set()
-        thread.join(timeout=5)
+        listener.thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -156,6 +157,22 @@ def test_appends_by_another_process_reach_the_stream(served: tuple[World, str]) 
             assert time.monotonic() - started < 1.5
     finally:
         other.close()
+
+
+def test_a_stream_ends_when_its_member_is_revoked(served: tuple[World, str]) -> None:
+    world, url = served
+    with listening(url, world.token("kerr")) as listener:
+        listener.drain_until(world.node.record.size())
+        world.node.roster.revoke("kerr", "recalled to London")
+        revocation = world.node.record.size()
+        note(world.node, "eden", "CANARY after the recall")
+        listener.thread.join(timeout=5)
+        assert not listener.thread.is_alive()
+    delivered = []
+    while not listener.events.empty():
+        delivered.append(listener.events.get())
+    assert all(e["seq"] <= revocation for e in delivered)
+    assert not any("CANARY" in line for line in listener.raw)
 
 
 def test_a_stream_needs_a_token(served: tuple[World, str]) -> None:
