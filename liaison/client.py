@@ -357,6 +357,8 @@ class Client:
         )
         self._node: NodeInfo | None = None
         self._me: MemberInfo | None = None
+        # A party's default release is fixed when it joins the record.
+        self._default_release: dict[str, builtins.list[str]] = {}
 
     def close(self) -> None:
         self._http.close()
@@ -506,9 +508,12 @@ class Client:
         if self.key is None:
             raise InvalidInput("signing needs the member's key file (Client(..., key=...))")
         me = self._me or self.me()
+        public = b64e(self.key.public_key)
+        if me["keys"] and me["keys"][-1]["public_key"] != public:
+            me = self.me()  # the key may have been rotated since we last asked
         if self.key.owner != me["member"]:
             raise InvalidKey(f"the key file belongs to {self.key.owner}, not {me['member']}")
-        if me["keys"] and me["keys"][-1]["public_key"] != b64e(self.key.public_key):
+        if me["keys"] and me["keys"][-1]["public_key"] != public:
             raise InvalidKey(f"the key file is not the current key of {me['member']}")
         normal = _kind(kind).validate(body)
         content = Content(
@@ -532,8 +537,10 @@ class Client:
         if isinstance(release, str):
             raise InvalidInput("release must be a list of party ids")
         if release is None:
-            own = next((p for p in self.parties() if p["id"] == party), None)
-            release = own["default_release"] if own else []
+            if party not in self._default_release:
+                own = next((p for p in self.parties() if p["id"] == party), None)
+                self._default_release[party] = own["default_release"] if own else []
+            release = self._default_release[party]
         if ALL_PARTIES in release:
             return (ALL_PARTIES,)
         return tuple(sorted({party, *release}))

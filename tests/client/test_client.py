@@ -247,6 +247,17 @@ def test_signing_with_someone_elses_key_is_refused_before_sending(
     assert world.node.record.size() == size
 
 
+def test_a_rotated_key_signs_and_the_old_one_is_refused(connect: Connect, world: World) -> None:
+    new = KeyFile.new("kerr", "uk")
+    client = connect("kerr", key=new)
+    assert client.me()["keys"][-1]["public_key"] != b64e(new.public_key)
+    world.node.roster.rotate_key("kerr", new.public_key)
+    entry = client.append("note", {"text": "with the new key"}, sign=True)
+    assert entry["signatures"]["author_key"] == key_id(new.public_key)
+    with pytest.raises(InvalidKey, match="current key"):
+        connect("kerr", key=world.members["kerr"].key).append("note", {"text": "x"}, sign=True)
+
+
 def test_a_body_that_does_not_fit_its_kind_is_refused_before_signing(
     connect: Connect, world: World
 ) -> None:
