@@ -255,7 +255,12 @@ class MeetingService:
         release: Sequence[str] | None = None,
         supersedes: str | None = None,
     ) -> StoredEntry:
-        """File the author's party's own account; ``release`` is that party's choice."""
+        """File the author's party's own account; ``release`` is that party's choice.
+
+        ``meeting_id`` may be any version's id; the entry names the meeting by its own.
+        """
+        party = self.record.authority(author).party
+        meeting = self.meeting(party, meeting_id)
         if isinstance(account, Account):
             data: Mapping[str, Any] = account.to_dict()
         else:
@@ -264,7 +269,7 @@ class MeetingService:
             AppendRequest(
                 author=author,
                 kind="meeting.account",
-                body={"meeting": meeting_id, "account": dict(data)},
+                body={"meeting": meeting.id, "account": dict(data)},
                 release=release,
                 supersedes=supersedes,
             )

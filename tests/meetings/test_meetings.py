@@ -13,6 +13,7 @@ import pytest
 from liaison.errors import InvalidBody, InvalidInput, NotFound, NotPermitted
 from liaison.services.meetings import MeetingService
 from liaison.services.rebuild import dump_projections, rebuild_projections
+from liaison.services.record import AppendRequest
 from tests.conftest import World
 from tests.meetings.support import fixture, meeting_10_march, meeting_20_february
 from tests.meetings.support import sign as member_signs
@@ -134,10 +135,16 @@ def test_a_corrected_meeting_keeps_its_id(world: World, meetings: MeetingService
         meeting = meetings.meeting("su", named)
         assert (meeting.id, meeting.version) == (first.id, corrected.id)
     assert [m.id for m in meetings.meetings("su")] == [first.id]
-    # Accounts name the meeting by its own id, not by a later version's.
+    # Entries name the meeting by its own id, not by a later version's.
+    account = fixture("1943-02-20-soviet-union-molotov").to_dict()
+    by_version = AppendRequest(
+        "molotov", "meeting.account", {"meeting": corrected.id, "account": account}
+    )
     with pytest.raises(InvalidInput, match=f"its own id {first.id}"):
-        meetings.file_account("molotov", corrected.id, fixture("1943-02-20-soviet-union-molotov"))
-    meetings.file_account("molotov", first.id, fixture("1943-02-20-soviet-union-molotov"))
+        world.node.record.append(by_version)
+    # The service resolves a version's id to the meeting's.
+    filed = meetings.file_account("molotov", corrected.id, account)
+    assert filed.content.body["meeting"] == first.id
 
 
 def test_each_party_lists_only_the_meetings_released_to_it(
