@@ -42,7 +42,7 @@ _ENTRY_ID = re.compile(r"^[0-9a-f]{64}$")
 
 
 def is_entry_id(text: str) -> bool:
-    return bool(_ENTRY_ID.match(text))
+    return bool(_ENTRY_ID.fullmatch(text))
 
 
 @dataclass(frozen=True)

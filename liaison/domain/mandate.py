@@ -25,7 +25,7 @@ _TOPIC = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
 
 
 def check_topic(topic: str) -> str:
-    if topic != ANY_TOPIC and not _TOPIC.match(topic):
+    if topic != ANY_TOPIC and not _TOPIC.fullmatch(topic):
         raise ValueError(f"topic {topic!r} must be dotted lowercase words, e.g. 'coordination.air'")
     return topic
 

@@ -15,7 +15,7 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 def check_identifier(value: str, what: str) -> str:
     """Identifiers are short lowercase slugs so that they are safe in URLs and files."""
-    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
         raise ValueError(
             f"{what} {value!r} must be 1-32 characters: a lowercase letter, then "
             "lowercase letters, digits or '-'"
