@@ -41,7 +41,7 @@ from liaison.errors import (
     TooLarge,
 )
 from liaison.ledger import merkle
-from liaison.ledger.canonical import CanonicalError
+from liaison.ledger.canonical import CanonicalError, sha256
 from liaison.ledger.signing import b64d, sign, verify
 from liaison.projections import PROJECTORS, ProjectorRegistry
 from liaison.services.guards import GUARDS, GuardContext, GuardRegistry
@@ -88,8 +88,7 @@ class _Batch:
         self.frontier = merkle.Frontier.from_json(frontier_json)
         if self.frontier.size != size:
             raise LiaisonError("the log head is inconsistent with its frontier")
-        last = q.get_entry_by_seq(conn, size, None) if size else None
-        self.last_at = last.stamp.at if last else None
+        self.last_at = q.appended_at(conn, size) if size else None
         self.pending: list[StoredEntry] = []
         self.pending_ids: dict[str, StoredEntry] = {}
         self.nodes: list[tuple[int, int, bytes]] = []
@@ -320,7 +319,8 @@ class RecordService:
             raise InvalidSignature(
                 f"the signature does not verify with the current key of {job.author} ({key.key_id})"
             )
-        if raw in (e.raw for e in batch.pending) or q.entry_seq(conn, content.id) is not None:
+        entry_id = sha256(raw).hex()  # == content.id, without canonicalising again
+        if entry_id in batch.pending_ids or q.entry_seq(conn, entry_id) is not None:
             raise Conflict("this exact signed content is already on the record")
         at = batch.next_time(now)
         return self._seal(batch, content, at, signature, key.key_id)
@@ -341,7 +341,9 @@ class RecordService:
             raise TooLarge(f"the entry is {len(raw)} bytes; the limit is {MAX_CONTENT_BYTES}")
         seq = batch.frontier.size + 1
         return StoredEntry(
-            stamp=Stamp(seq=seq, entry=content.id, at=at),
+            # The id is the SHA-256 of the canonical bytes: hash the bytes just made rather
+            # than ``content.id``, which would canonicalise the content a second time.
+            stamp=Stamp(seq=seq, entry=sha256(raw).hex(), at=at),
             content=content,
             raw=raw,
             node_sig=sign(self.node_key, raw),

@@ -258,6 +258,13 @@ def stamps(conn: Connection, first: int, last: int) -> list[Stamp]:
     return [Stamp(int(r.seq), r.id, parse_time(r.appended_at)) for r in rows]
 
 
+def appended_at(conn: Connection, seq: int) -> datetime | None:
+    """The append time of entry ``seq`` (what the writer needs of the last entry; reading the
+    whole entry and parsing its content for that cost a write transaction a query's worth)."""
+    value = conn.execute(select(entries.c.appended_at).where(entries.c.seq == seq)).scalar()
+    return parse_time(value) if value is not None else None
+
+
 def entry_seq(conn: Connection, entry_id: str) -> int | None:
     seq = conn.execute(select(entries.c.seq).where(entries.c.id == entry_id)).scalar()
     return int(seq) if seq is not None else None
