@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, and_, func, or_, select, true, tuple_
+from sqlalchemy import Connection, Select, Table, Text, and_, func, or_, select, true, tuple_
 
 from liaison.domain.entry import Content, Stamp, StoredEntry
 from liaison.domain.mandate import Mandate
@@ -82,37 +82,82 @@ def set_head(conn: Connection, size: int, frontier: str) -> None:
     conn.execute(log_head.update().where(log_head.c.id == 1).values(size=size, frontier=frontier))
 
 
+def _bulk_insert(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert many rows inside the connection's transaction, at the driver.
+
+    This is the hot path of every append (an entry, its release rows and its
+    Merkle nodes), so it skips SQLAlchemy's per-row parameter processing: on
+    SQLite one ``executemany``, on PostgreSQL one ``COPY`` (one round trip for
+    the whole batch instead of one statement per row). Both run in the very
+    transaction the caller holds, and a failure aborts it like any insert.
+    """
+    if not rows:
+        return
+    driver: Any = conn.connection.driver_connection
+    prep = conn.dialect.identifier_preparer
+    names = ", ".join(prep.quote(c) for c in columns)
+    target = prep.format_table(table)
+    if conn.dialect.name == "postgresql":
+        with driver.cursor() as cur, cur.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {target} ({names}) VALUES ({marks})"  # noqa: S608 - our names
+        driver.executemany(sql, rows)
+
+
+_ENTRY_COLUMNS = (
+    "seq",
+    "id",
+    "kind",
+    "party",
+    "author",
+    "time",
+    "appended_at",
+    "supersedes",
+    "content",
+    "node_sig",
+    "author_sig",
+    "author_key",
+)
+
+
 def insert_entries(conn: Connection, batch: Sequence[StoredEntry]) -> None:
-    conn.execute(
-        entries.insert(),
+    _bulk_insert(
+        conn,
+        entries,
+        _ENTRY_COLUMNS,
         [
-            {
-                "seq": e.seq,
-                "id": e.id,
-                "kind": e.content.kind,
-                "party": e.content.party,
-                "author": e.content.author,
-                "time": format_time(e.content.time),
-                "appended_at": format_time(e.stamp.at),
-                "supersedes": e.content.supersedes,
-                "content": e.raw,
-                "node_sig": e.node_sig,
-                "author_sig": e.author_sig,
-                "author_key": e.author_key,
-            }
+            (
+                e.seq,
+                e.id,
+                e.content.kind,
+                e.content.party,
+                e.content.author,
+                format_time(e.content.time),
+                format_time(e.stamp.at),
+                e.content.supersedes,
+                e.raw,
+                e.node_sig,
+                e.author_sig,
+                e.author_key,
+            )
             for e in batch
         ],
     )
-    conn.execute(
-        releases.insert(),
-        [{"seq": e.seq, "party": p} for e in batch for p in e.content.release],
+    _bulk_insert(
+        conn,
+        releases,
+        ("seq", "party"),
+        [(e.seq, p) for e in batch for p in e.content.release],
     )
 
 
 def insert_nodes(conn: Connection, nodes: Iterable[tuple[int, int, bytes]]) -> None:
-    rows = [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes]
-    if rows:
-        conn.execute(tree_nodes.insert(), rows)
+    _bulk_insert(conn, tree_nodes, ("level", "idx", "hash"), list(nodes))
 
 
 def get_nodes(conn: Connection, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
