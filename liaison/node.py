@@ -13,6 +13,8 @@ from liaison.domain.entry import StoredEntry
 from liaison.errors import InvalidInput
 from liaison.ledger.signing import BadKeyError, KeyFile
 from liaison.projections import roster as _roster  # noqa: F401 - registers the roster projector
+from liaison.services.agreements import AgreementService
+from liaison.services.meetings import MeetingService
 from liaison.services.messages import MessageService
 from liaison.services.proofs import ProofService
 from liaison.services.record import RecordService
@@ -30,6 +32,8 @@ class Node:
         self.roster = RosterService(self.record)
         self.proofs = ProofService(self.record)
         self.messages = MessageService(self.record)
+        self.agreements = AgreementService(self.record)
+        self.meetings = MeetingService(self.record)
 
     @classmethod
     def open(cls, db: str, node_key_path: str | Path) -> Node:

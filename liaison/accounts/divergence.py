@@ -72,7 +72,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Final, Literal, TypeAlias
 
-import snowballstemmer  # type: ignore[import-untyped]  # the package ships no type hints
+import snowballstemmer
 
 from liaison.accounts.model import Account, AccountError, JsonValue, Statement
 

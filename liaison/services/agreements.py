@@ -61,7 +61,7 @@ from liaison.domain.entry import Content, StoredEntry, is_entry_id
 from liaison.domain.member import Authority
 from liaison.domain.party import ALL_PARTIES
 from liaison.domain.time import format_time
-from liaison.errors import InvalidInput, InvalidSignature, NotFound, NotPermitted
+from liaison.errors import Conflict, InvalidInput, InvalidSignature, NotFound, NotPermitted
 from liaison.ledger.signing import b64d, verify
 from liaison.projections.agreements import (
     breach_key_hash,
@@ -69,7 +69,8 @@ from liaison.projections.agreements import (
     proj_agreement_ends,
     proj_agreement_entries,
 )
-from liaison.services.record import NODE_AUTHOR, AppendRequest, RecordService, _Batch, new_salt
+from liaison.services.guards import GUARDS, GuardContext
+from liaison.services.record import NODE_AUTHOR, AppendRequest, RecordService
 from liaison.store import queries as q
 from liaison.store.queries import EntryFilter
 from liaison.store.schema import entries as entries_table
@@ -147,9 +148,23 @@ class BreachView:
         }
 
 
+def _guard_breach(ctx: GuardContext) -> None:
+    """A finding is recorded once, however many processes check at the same time."""
+    key = breach_key_hash(str(ctx.body["key"]))
+    seen = ctx.conn.execute(
+        select(proj_agreement_breaches.c.seq).where(proj_agreement_breaches.c.key_hash == key)
+    ).first()
+    if seen is not None:
+        raise Conflict("this breach is already on the record")
+
+
+GUARDS.register(BREACH, _guard_breach)
+
+
 class AgreementService:
     def __init__(self, record: RecordService) -> None:
         self.record = record
+        record.on_append(self.after_append)
 
     # --- reading the index --------------------------------------------------------
 
@@ -439,9 +454,7 @@ class AgreementService:
             "to": named,
             "note": note,
         }
-        entry = self.record.append(AppendRequest(author, CONSULTATION, body, release=named))
-        self.after_append(entry)
-        return entry
+        return self.record.append(AppendRequest(author, CONSULTATION, body, release=named))
 
     def amend(
         self, author: str, agreement: str, base: str, terms: Mapping[str, Any]
@@ -501,11 +514,9 @@ class AgreementService:
         body = _kinds.SIGNATURE.validate(signature)
         party = self._party(author)
         chosen = self._check_signature(author, party, body)
-        entry = self.record.append(
+        return self.record.append(
             AppendRequest(author, SIGNATURE, body, release=list(chosen.parties))
         )
-        self.after_append(entry)
-        return entry
 
     def sign_entry(
         self, author: str, signed_content: Mapping[str, Any], entry_signature: str
@@ -527,11 +538,9 @@ class AgreementService:
         expected = sorted({party, *chosen.parties})
         if list(content.release) != expected:
             raise InvalidInput(f"release: a signature is released to the parties: {expected}")
-        entry = self.record.append(
+        return self.record.append(
             AppendRequest(author, signed_content=dict(signed_content), signature=entry_signature)
         )
-        self.after_append(entry)
-        return entry
 
     def _check_signature(self, author: str, party: str, body: Mapping[str, Any]) -> Version:
         agreement = str(body["agreement"])
@@ -712,40 +721,19 @@ class AgreementService:
         return Facts(arrangements, consultations, operations), unreadable
 
     def _record_breach(self, finding: Finding) -> tuple[Ref, str] | None:
-        """Append the finding as a breach entry by the node, unless its key is on record.
+        """Append the finding as a breach entry by the node, released to the agreement's parties.
 
-        The record service releases every node-authored entry to all parties (it
-        writes the roster); a breach must reach only the agreement's parties, so it
-        is sealed here with the record's own batch and signing, inside one write
-        transaction that first checks the key — serialised with every other writer.
+        The guard on the breach kind refuses a finding whose key is already on the
+        record inside the write transaction, so concurrent checks record it once.
         """
         body = _kinds.BREACH.validate(finding.body())
-        record = self.record
         with self.record.store.read() as conn:
             _, versions = self._visible(conn, None, finding.agreement)
         parties = next(v.parties for v in versions if v.id == finding.version)
-        with record.store.write() as conn:
-            batch = _Batch(conn)
-            seen = conn.execute(
-                select(proj_agreement_breaches.c.seq).where(
-                    proj_agreement_breaches.c.key_hash == breach_key_hash(finding.key)
-                )
-            ).first()
-            if seen is not None:
-                return None
-            at = batch.next_time(record.clock())
-            content = Content(
-                kind=BREACH,
-                body=body,
-                author=NODE_AUTHOR,
-                party=None,
-                time=at,
-                release=tuple(sorted(parties)),
-                supersedes=None,
-                salt=new_salt(),
+        try:
+            entry = self.record.append(
+                AppendRequest(NODE_AUTHOR, BREACH, body, release=sorted(parties))
             )
-            entry = record._seal(batch, content, at, None, None)
-            batch.add(entry)
-            batch.finish(record.projectors)
-        record.live.publish(entry.seq)
+        except Conflict:
+            return None
         return Ref.of(entry), finding.agreement

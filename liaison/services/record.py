@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import base64
 import builtins
+import logging
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +53,8 @@ from liaison.store.queries import EntryFilter
 from liaison.store.sql import SqlStore
 
 __all__ = ["NODE_AUTHOR", "AppendRequest", "RecordService"]
+
+log = logging.getLogger(__name__)
 
 #: the author of entries the node writes itself (genesis, parties, members)
 NODE_AUTHOR = "node"
@@ -165,6 +168,7 @@ class RecordService:
         self.guards = guards
         self.clock = clock
         self.live = Broadcaster()
+        self._hooks: list[Callable[[StoredEntry], object]] = []
         self._writer: GroupCommitWriter[AppendRequest, StoredEntry] = GroupCommitWriter(
             self._run_batch, max_batch=max_batch
         )
@@ -185,10 +189,30 @@ class RecordService:
 
     # --- writing ---------------------------------------------------------------------
 
+    def on_append(self, hook: Callable[[StoredEntry], object]) -> None:
+        """Run ``hook`` after every durable append made through this service.
+
+        Capabilities whose rules react to the record — deconfliction finding a
+        clash, compliance finding a breach — register here. A hook runs after
+        commit, in the appender's thread, and may append entries of its own; a
+        hook that fails is logged and does not undo or fail the append, which is
+        already acknowledged.
+        """
+        self._hooks.append(hook)
+
+    def _after(self, entries: Sequence[StoredEntry]) -> None:
+        for entry in entries:
+            for hook in self._hooks:
+                try:
+                    hook(entry)
+                except Exception:
+                    log.exception("a hook failed after appending entry %s", entry.seq)
+
     def append(self, request: AppendRequest) -> StoredEntry:
         """Append one entry; returns once it is durable. Raises a LiaisonError if refused."""
         entry = self._writer.run(request)
         self.live.publish(entry.seq)
+        self._after([entry])
         return entry
 
     def append_many(self, requests: Sequence[AppendRequest]) -> list[StoredEntry | LiaisonError]:
@@ -200,9 +224,10 @@ class RecordService:
                 results.append(fut.result())
             except LiaisonError as exc:
                 results.append(exc)
-        done = [r.seq for r in results if isinstance(r, StoredEntry)]
+        done = [r for r in results if isinstance(r, StoredEntry)]
         if done:
-            self.live.publish(max(done))
+            self.live.publish(max(e.seq for e in done))
+            self._after(done)
         return results
 
     def _run_batch(self, jobs: Sequence[AppendRequest]) -> list[StoredEntry | BaseException]:
@@ -365,10 +390,12 @@ class RecordService:
         requested: Sequence[str] | None,
         spec: KindSpec,
     ) -> tuple[str, ...]:
-        if spec.name in ROSTER_KINDS or party is None:
+        if spec.name in ROSTER_KINDS:
+            return (ALL_PARTIES,)
+        if party is None and requested is None:
             return (ALL_PARTIES,)
         if requested is None:
-            requested = batch.default_release(party) or []
+            requested = batch.default_release(str(party)) or []
         if isinstance(requested, str) or not all(isinstance(p, str) for p in requested):
             raise InvalidInput("release must be a list of party ids")
         if ALL_PARTIES in requested:
@@ -377,6 +404,12 @@ class RecordService:
         unknown = sorted(set(requested) - known)
         if unknown:
             raise InvalidInput(f"cannot release to unknown parties: {', '.join(unknown)}")
+        if party is None:
+            # The node writes on behalf of the record (a conflict notice, a breach): it
+            # releases to exactly the parties it names, and must name at least one.
+            if not requested:
+                raise InvalidInput("an entry the node writes must be released to some party")
+            return tuple(sorted(set(requested)))
         return tuple(sorted({party, *requested}))
 
     def _check_supersedes(

@@ -294,6 +294,73 @@ def iter_raw_rows(conn: Connection, start: int = 1, batch: int = 20000) -> Itera
         after = hi
 
 
+#: the columns of :func:`raw_entry_chunks` rows, in order (then the release parties)
+RAW_ENTRY_COLUMNS = (
+    "seq",
+    "id",
+    "appended_at",
+    "content",
+    "node_sig",
+    "author_sig",
+    "author_key",
+    "kind",
+    "party",
+    "author",
+    "time",
+    "supersedes",
+)
+
+
+def raw_entry_chunks(conn: Connection, batch: int = 20000) -> Iterator[list[tuple[Any, ...]]]:
+    """Every entry row, in ``seq`` order, as plain tuples in chunks.
+
+    For whole-record verification, which reads every row: the rows come
+    straight from the driver cursor, in the caller's read transaction, as
+    tuples of :data:`RAW_ENTRY_COLUMNS` followed by the sorted tuple of the
+    row's release parties. Values are exactly as stored (no type processing),
+    so a verifier sees what an attacker may have written.
+    """
+    cur: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cols = ", ".join(f'"{c}"' for c in RAW_ENTRY_COLUMNS)
+    rows_sql = (
+        f"SELECT {cols} FROM entries WHERE seq > {mark} "  # noqa: S608
+        f"ORDER BY seq LIMIT {mark}"
+    )
+    rel_sql = f"SELECT seq, party FROM releases WHERE seq >= {mark} AND seq <= {mark}"  # noqa: S608
+    after = 0
+    try:
+        while True:
+            cur.execute(rows_sql, (after, batch))
+            rows = cur.fetchall()
+            if not rows:
+                return
+            lo, hi = rows[0][0], rows[-1][0]
+            rel: dict[int, list[str]] = {}
+            cur.execute(rel_sql, (lo, hi))
+            for seq, party in cur.fetchall():
+                rel.setdefault(int(seq), []).append(party)
+            yield [(*row, tuple(sorted(rel.get(int(row[0]), ())))) for row in rows]
+            after = hi
+    finally:
+        cur.close()
+
+
+def tree_node_range(conn: Connection, level: int, first: int, last: int) -> list[tuple[int, Any]]:
+    """``(index, hash)`` of the stored tree nodes of one level in an index range, as stored."""
+    cur: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    try:
+        cur.execute(
+            f"SELECT idx, hash FROM tree_nodes WHERE level = {mark} "  # noqa: S608
+            f"AND idx >= {mark} AND idx <= {mark}",
+            (level, first, last),
+        )
+        return [(int(idx), value) for idx, value in cur.fetchall()]
+    finally:
+        cur.close()
+
+
 def stamps(conn: Connection, first: int, last: int) -> list[Stamp]:
     rows = conn.execute(
         select(entries.c.seq, entries.c.id, entries.c.appended_at)
