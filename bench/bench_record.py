@@ -175,8 +175,8 @@ class Bench:
         )
 
 
-def make_node(url: str, tmp: Path) -> Bench:
-    node, _ = Node.create(url, tmp / f"node-{uuid.uuid4().hex[:6]}.key", ORIGIN)
+def make_node(url: str, tmp: Path, key: Path | None = None) -> Bench:
+    node, _ = Node.create(url, key or tmp / f"node-{uuid.uuid4().hex[:6]}.key", ORIGIN)
     node.roster.add_party("uk", "United Kingdom")
     node.roster.add_party("us", "United States")
     node.roster.appoint("eden", "uk", "Anthony Eden", "plenipotentiary", {"topics": ["*"]})
