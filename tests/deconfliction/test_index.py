@@ -1,0 +1,273 @@
+"""The index gives exactly the conflicts a brute-force loop over the rules gives.
+
+Random operations, unit reports and measures are packed into a few kilometres (so that conflicts
+are common) around a centre that is ordinary, on the antimeridian or near a pole. Every index
+answer — check, sweep, after removals, in any insertion order — must equal the brute force.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from liaison.deconfliction import (
+    Conflict,
+    ControlMeasure,
+    DeconflictionIndex,
+    Operation,
+    OperationState,
+    Side,
+    UnitPosition,
+    Volume,
+    enters_restricted_area,
+    fires_beyond_line,
+    fires_near_unit,
+    operations_overlap,
+)
+from liaison.geometry import AltitudeBand, Circle, Datum, GeometryError, Line
+
+from ..geometry.strategies import footprints_at, offset
+from .support import SIDC, area_measure, circle_op, hours, unit
+
+KINDS = [
+    "air_strike",
+    "artillery_fire",
+    "ground_movement",
+    "air_drop",
+    "convoy",
+    "humanitarian_site",
+]
+PARTIES = ["GB", "SU", "US"]
+CENTRES = [(10.0, 50.0), (180.0, -30.0), (-179.995, 10.0), (45.0, 89.97), (0.0, -89.98)]
+
+
+@st.composite
+def world(draw: st.DrawFn) -> tuple[list[Operation], list[UnitPosition], list[ControlMeasure]]:
+    lon, lat = draw(st.sampled_from(CENTRES))
+
+    def near() -> tuple[float, float]:
+        return offset(lon, lat, draw(st.floats(0, 360)), draw(st.floats(0, 6000)))
+
+    ops = []
+    for i in range(draw(st.integers(2, 14))):
+        volumes = []
+        for _ in range(draw(st.integers(1, 2))):
+            start = draw(st.integers(0, 10))
+            altitude = draw(
+                st.sampled_from(
+                    [
+                        AltitudeBand.surface_to_unlimited(),
+                        AltitudeBand(0.0, 1000.0, Datum.AMSL),
+                        AltitudeBand(1500.0, 3000.0, Datum.AMSL),
+                    ]
+                )
+            )
+            volumes.append(
+                Volume(
+                    draw(footprints_at(*near())),
+                    hours(start, start + draw(st.integers(1, 6))),
+                    altitude,
+                )
+            )
+        state = draw(
+            st.sampled_from(
+                [OperationState.PLANNED, OperationState.ACTIVE, OperationState.CANCELLED]
+            )
+        )
+        ops.append(
+            Operation(
+                f"op{i}",
+                draw(st.sampled_from(PARTIES)),
+                draw(st.sampled_from(KINDS)),
+                tuple(volumes),
+                state,
+            )
+        )
+    units = []
+    for i in range(draw(st.integers(0, 6))):
+        start = draw(st.integers(0, 10))
+        units.append(
+            unit(f"u{i}", draw(st.sampled_from(PARTIES)), *near(), window=hours(start, start + 2))
+        )
+    measures: list[ControlMeasure] = []
+    for i in range(draw(st.integers(0, 3))):
+        owner = draw(st.sampled_from(PARTIES))
+        if draw(st.booleans()):
+            a, b = near(), near()
+            assume(a != b)
+            sides = tuple((p, draw(st.sampled_from([Side.LEFT, Side.RIGHT]))) for p in PARTIES)
+            depth = draw(st.floats(500.0, 5000.0))
+            with contextlib.suppress(GeometryError):  # a zone that folds over is refused
+                measures.append(
+                    ControlMeasure(
+                        f"m{i}",
+                        "bomb_line",
+                        owner,
+                        frozenset(PARTIES),
+                        Line((a, b)),
+                        hours(0, 12),
+                        permitted_sides=sides,
+                        depth_m=depth,
+                    )
+                )
+        else:
+            kind = draw(st.sampled_from(["no_fire_area", "restricted_operating_zone", "boundary"]))
+            measures.append(
+                area_measure(
+                    f"m{i}",
+                    kind,
+                    owner,
+                    set(PARTIES),
+                    Circle(*near(), draw(st.floats(100.0, 3000.0))),
+                    window=hours(2, 9),
+                )
+            )
+    return ops, units, measures
+
+
+def brute(
+    ops: list[Operation],
+    units: list[UnitPosition],
+    measures: list[ControlMeasure],
+    consents: frozenset[tuple[str, str]],
+    pairs: bool = True,
+) -> set[str]:
+    found: list[Conflict | None] = []
+    for i, a in enumerate(ops):
+        if pairs:
+            found.extend(operations_overlap(a, b) for b in ops[i + 1 :])
+        found.extend(fires_near_unit(a, u) for u in units)
+        for m in measures:
+            if m.is_line:
+                found.append(fires_beyond_line(a, m))
+            else:
+                found.append(enters_restricted_area(a, m, consents))
+    return {c.id for c in found if c is not None}
+
+
+def ids(conflicts: Iterable[Conflict]) -> set[str]:
+    return {c.id for c in conflicts}
+
+
+def build(
+    items: Iterable[Operation | UnitPosition | ControlMeasure],
+    consents: frozenset[tuple[str, str]] = frozenset(),
+) -> DeconflictionIndex:
+    index = DeconflictionIndex(consents=consents)
+    for item in items:
+        index.insert(item)
+    return index
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=world(), order=st.randoms(use_true_random=False))
+def test_sweep_and_check_equal_brute_force(
+    data: tuple[list[Operation], list[UnitPosition], list[ControlMeasure]], order: object
+) -> None:
+    ops, units, measures = data
+    live = [o for o in ops if o.is_live]
+    consents = frozenset({(o.id, m.id) for o in ops[:2] for m in measures})
+    expected = brute(live, units, measures, consents)
+    items: list[Operation | UnitPosition | ControlMeasure] = [*ops, *units, *measures]
+    index = build(items, consents)
+    assert ids(index.sweep()) == expected
+    shuffled = list(items)
+    order.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert ids(build(shuffled, consents).sweep()) == expected
+    # Checking each item against the others gives its share of the conflicts.
+    for op in live:
+        others = build([o for o in ops if o.id != op.id] + [*units, *measures], consents)
+        mine = {c for c in expected if c in ids(index.check(op))}
+        assert ids(others.check(op)) == mine == ids(index.check(op))
+    for u in units:
+        assert ids(index.check(u)) == {c.id for o in live if (c := fires_near_unit(o, u))}
+    for m in measures:
+        assert ids(index.check(m)) == brute(live, [], [m], consents, pairs=False)
+    # Remove half of the operations: the sweep follows.
+    for op in ops[::2]:
+        index.remove_operation(op.id)
+    kept = [o for o in live if o not in ops[::2]]
+    assert ids(index.sweep()) == brute(kept, units, measures, consents)
+
+
+def test_amend_cancel_and_self() -> None:
+    index = DeconflictionIndex()
+    a = circle_op("a", "GB", "convoy", 10.0, 50.0)
+    b = circle_op("b", "SU", "convoy", 10.0, 50.0)
+    index.insert(a)
+    index.insert(b)
+    assert len(index.sweep()) == 1
+    assert len(index.check(a)) == 1  # against b, not against its own old version
+    moved = circle_op("a", "GB", "convoy", 11.0, 50.0)
+    index.insert(moved)
+    assert index.sweep() == []
+    assert len(list(index.operations())) == 2
+    index.insert(circle_op("a", "GB", "convoy", 10.0, 50.0, state=OperationState.CANCELLED))
+    assert [o.id for o in index.operations()] == ["b"]
+    index.remove_operation("b")
+    index.remove_operation("missing")
+    assert len(index) == 0
+
+
+def test_latest_unit_report_wins() -> None:
+    index = DeconflictionIndex()
+    index.insert(circle_op("f", "GB", "artillery_fire", 10.0, 50.0, window=hours(0, 5)))
+    index.insert(unit("u", "SU", 10.0, 50.0, window=hours(1, 2)))
+    assert len(index.sweep()) == 1
+    newer = UnitPosition(
+        "u",
+        "SU",
+        unit("x", "SU", 12.0, 50.0).position,
+        hours(1.5, 3).start,
+        hours(1.5, 3).end,
+        SIDC,
+    )
+    index.insert(newer)
+    assert index.sweep() == []
+    index.insert(unit("u", "SU", 10.0, 50.0, window=hours(1, 2)))  # older: ignored
+    assert index.sweep() == []
+    index.remove_unit("u")
+    assert len(index) == 1
+
+
+def test_consent_can_be_granted_and_revoked() -> None:
+    index = DeconflictionIndex()
+    index.insert(area_measure("nfa", "no_fire_area", "GB", {"SU"}, Circle(10.0, 50.0, 1000.0)))
+    strike = circle_op("s", "SU", "air_strike", 10.0, 50.0)
+    index.insert(strike)
+    assert len(index.sweep()) == 1
+    index.grant_consent("s", "nfa")
+    assert index.sweep() == []
+    assert index.check(strike) == []
+    index.revoke_consent("s", "nfa")
+    assert len(index.check(strike)) == 1
+    index.remove_measure("nfa")
+    assert index.sweep() == []
+
+
+def test_results_are_ordered_by_severity() -> None:
+    index = DeconflictionIndex()
+    index.insert(circle_op("c", "SU", "convoy", 10.0, 50.0))
+    index.insert(unit("u", "SU", 10.0, 50.0))
+    found = index.check(circle_op("f", "GB", "artillery_fire", 10.0, 50.0))
+    assert [c.severity.value for c in found] == ["critical", "high"]
+
+
+def test_rejects_other_objects() -> None:
+    with pytest.raises(TypeError):
+        DeconflictionIndex().insert("op")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        DeconflictionIndex().check(3)  # type: ignore[arg-type]
+
+
+def test_many_removals_compact_the_sweep_rows() -> None:
+    index = DeconflictionIndex()
+    for i in range(3000):
+        index.insert(circle_op(f"o{i}", PARTIES[i % 3], "convoy", 10.0 + i * 1e-3, 50.0, 100.0))
+    for i in range(2500):
+        index.remove_operation(f"o{i}")
+    assert ids(index.sweep()) == brute(list(index.operations()), [], [], frozenset())
