@@ -302,7 +302,9 @@ def from_feature_collection(obj: object) -> Imported:
     ops: dict[str, list[tuple[int, dict[str, Any], Volume]]] = {}
     units: list[UnitPosition] = []
     measures: list[ControlMeasure] = []
+    feature_of: dict[str, list[int]] = {}
     for i, feature in enumerate(features):
+        before = {k: len(v) for k, v in ops.items()}
         try:
             _read(i, feature, ops, units, measures)
         except GeometryError as exc:
@@ -311,6 +313,9 @@ def from_feature_collection(obj: object) -> Imported:
             if exc.detail.startswith(f"feature {i}"):
                 raise
             raise DeconflictionError(exc.code, f"feature {i}: {exc.detail}") from None
+        for key, parts in ops.items():
+            if len(parts) != before.get(key, 0):
+                feature_of.setdefault(key, []).append(i)
     operations = []
     for op_id, parts in ops.items():
         parts.sort(key=lambda p: p[0])
@@ -321,9 +326,17 @@ def from_feature_collection(obj: object) -> Imported:
         if len(heads) != 1:
             raise _bad(f"operation {op_id}", "its features disagree on party, kind or state")
         head = parts[0][1]
-        operations.append(
-            Operation(op_id, head["party"], head["kind"], tuple(p[2] for p in parts), head["state"])
-        )
+        try:
+            operations.append(
+                Operation(
+                    op_id, head["party"], head["kind"], tuple(p[2] for p in parts), head["state"]
+                )
+            )
+        except DeconflictionError as exc:
+            where = ", ".join(f"feature {i}" for i in feature_of[op_id])
+            raise DeconflictionError(
+                exc.code, f"operation {op_id} ({where}): {exc.detail}"
+            ) from None
     return Imported(
         tuple(sorted(operations, key=lambda o: o.id)),
         tuple(sorted(units, key=lambda u: u.unit_id)),
