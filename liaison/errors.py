@@ -2,7 +2,7 @@
 
 Every error a user can meet is a :class:`LiaisonError` with a stable ``slug``;
 the HTTP API turns it into an RFC 9457 problem whose ``type`` is
-``https://liaison.invalid/problems/<slug>``, and the CLI prints its message.
+``urn:liaison:problem:<slug>``, and the CLI prints its message.
 Errors raised by libraries are mapped to the most specific of these at the
 boundary, chained with ``from exc``.
 
