@@ -16,6 +16,7 @@ from liaison.projections import roster as _roster  # noqa: F401 - registers the 
 from liaison.services.agreements import AgreementService
 from liaison.services.meetings import MeetingService
 from liaison.services.messages import MessageService
+from liaison.services.picture import PictureService
 from liaison.services.proofs import ProofService
 from liaison.services.record import RecordService
 from liaison.services.roster import RosterService, initialise_store
@@ -34,6 +35,7 @@ class Node:
         self.messages = MessageService(self.record)
         self.agreements = AgreementService(self.record)
         self.meetings = MeetingService(self.record)
+        self.picture = PictureService(self.record)
 
     @classmethod
     def open(cls, db: str, node_key_path: str | Path) -> Node:

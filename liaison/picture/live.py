@@ -1,0 +1,197 @@
+"""The detector's index as a projection of the record, kept current by tailing the log.
+
+Why tail the log rather than listen to this process's appends: several API processes may share
+one PostgreSQL, and a member may append a picture entry through the generic entries route. So
+before every check the index applies every picture entry with a sequence number above the last
+one it applied, whoever wrote it; built from an empty index this is also how it starts. Applying
+is pure bookkeeping (no I/O beyond the read it is given), and a rebuilt index holds exactly what
+the live one holds, so both give the same conflicts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from liaison.deconfliction import (
+    DEFAULT_SETTINGS,
+    Conflict,
+    ControlMeasure,
+    DeconflictionError,
+    DeconflictionIndex,
+    DeconflictionSettings,
+    Operation,
+    SubjectType,
+    UnitPosition,
+)
+from liaison.domain.entry import StoredEntry
+from liaison.geometry import GeometryError, TimeWindow
+from liaison.picture.model import (
+    SubjectInfo,
+    measure_item,
+    operation_item,
+    unit_item,
+    unit_key,
+)
+from liaison.projections.picture import MEASURE, OPERATION, UNIT, proj_picture_consents
+from liaison.store import queries as q
+from liaison.store.queries import EntryFilter
+
+__all__ = ["Change", "LivePicture"]
+
+log = logging.getLogger("liaison.picture")
+
+Item = Operation | UnitPosition | ControlMeasure
+_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing the picture changed, and why (the reason a cleared conflict gives)."""
+
+    key: str
+    reason: str
+
+
+def _entries(conn: Connection, kind: str, after: int, upto: int) -> Iterator[StoredEntry]:
+    while True:
+        page = q.list_entries(conn, None, EntryFilter(kind=kind, after=after, limit=_PAGE))
+        for entry in page:
+            if entry.seq > upto:
+                return
+            yield entry
+        if len(page) < _PAGE:
+            return
+        after = page[-1].seq
+
+
+class LivePicture:
+    """Live operations, latest unit reports and measures in force, with what each came from."""
+
+    def __init__(self, settings: DeconflictionSettings = DEFAULT_SETTINGS) -> None:
+        self.index = DeconflictionIndex(settings)
+        #: every operation, unit and measure ever seen, by key: its latest version
+        self.subjects: dict[str, SubjectInfo] = {}
+        #: what the index holds, by key (live operations, latest reports, measures in force)
+        self.items: dict[str, Item] = {}
+        self._roots: dict[str, str] = {}
+        #: the sequence number of the last entry applied
+        self.applied = 0
+
+    def catch_up(self, conn: Connection) -> dict[str, str]:
+        """Apply every picture entry after :attr:`applied`; the keys changed, with why."""
+        size = q.head(conn)[0]
+        if size <= self.applied:
+            return {}
+        changed: dict[str, str] = {}
+        for kind in (OPERATION, MEASURE, UNIT):
+            for entry in _entries(conn, kind, self.applied, size):
+                change = self.apply(entry)
+                if change is not None:
+                    changed[change.key] = change.reason
+        consents = conn.execute(
+            select(proj_picture_consents.c.operation, proj_picture_consents.c.measure).where(
+                proj_picture_consents.c.seq > self.applied,
+                proj_picture_consents.c.seq <= size,
+            )
+        )
+        for row in consents:
+            self.index.grant_consent(row.operation, row.measure)
+            changed.setdefault(row.operation, "consent given")
+        self.applied = size
+        return changed
+
+    def apply(self, entry: StoredEntry) -> Change | None:
+        """Take one operation, unit or measure entry into the index."""
+        try:
+            if entry.content.kind == OPERATION:
+                return self._operation(entry)
+            if entry.content.kind == MEASURE:
+                return self._measure(entry)
+            if entry.content.kind == UNIT:
+                return self._unit(entry)
+        except (GeometryError, DeconflictionError, ValueError, KeyError) as exc:
+            # A body the kind accepted but the detector cannot read: keep going, loudly.
+            log.error("picture entry %s (seq %d) is not usable: %s", entry.id, entry.seq, exc)
+        return None
+
+    def _root(self, entry: StoredEntry) -> str:
+        parent = entry.content.supersedes
+        root = self._roots.get(parent, entry.id) if parent else entry.id
+        self._roots[entry.id] = root
+        return root
+
+    def _info(self, entry: StoredEntry, type_: SubjectType, key: str, kind: str) -> SubjectInfo:
+        body = entry.content.body
+        return SubjectInfo(
+            type=type_,
+            key=key,
+            party=str(entry.content.party),
+            ref=str(body.get("ref", body.get("unit", ""))),
+            name=str(body.get("name", "")),
+            kind=kind,
+            entry=entry.id,
+            seq=entry.seq,
+            release=tuple(entry.content.release),
+            state=str(body.get("state", "")),
+        )
+
+    def _operation(self, entry: StoredEntry) -> Change:
+        root = self._root(entry)
+        body = entry.content.body
+        op = operation_item(body, root, str(entry.content.party))
+        self.index.insert(op)
+        if op.is_live:
+            self.items[root] = op
+        else:
+            self.items.pop(root, None)
+        self.subjects[root] = self._info(entry, SubjectType.OPERATION, root, op.kind)
+        if op.state.value in ("cancelled", "completed"):
+            return Change(root, f"operation {op.state.value}")
+        return Change(root, "operation amended" if entry.content.supersedes else "new operation")
+
+    def _measure(self, entry: StoredEntry) -> Change:
+        root = self._root(entry)
+        body = entry.content.body
+        self.subjects[root] = self._info(entry, SubjectType.MEASURE, root, str(body["kind"]))
+        if body["state"] == "withdrawn":
+            self.index.remove_measure(root)
+            self.items.pop(root, None)
+            return Change(root, "measure withdrawn")
+        measure = measure_item(body, root, str(entry.content.party))
+        self.index.insert(measure)
+        self.items[root] = measure
+        return Change(root, "measure amended" if entry.content.supersedes else "new measure")
+
+    def _unit(self, entry: StoredEntry) -> Change | None:
+        party = str(entry.content.party)
+        key = unit_key(party, str(entry.content.body["unit"]))
+        report = unit_item(entry.content.body, party)
+        current = self.items.get(key)
+        if isinstance(current, UnitPosition) and current.time > report.time:
+            return None  # an older report arriving late changes nothing
+        self.index.insert(report)
+        self.items[key] = report
+        self.subjects[key] = self._info(entry, SubjectType.UNIT, key, "unit")
+        return Change(key, "unit moved")
+
+    # --- detection -------------------------------------------------------------------------
+
+    def conflicts_of(self, key: str) -> list[Conflict]:
+        """The conflicts the thing with this key has now (none once it is gone)."""
+        item = self.items.get(key)
+        return self.index.check(item) if item is not None else []
+
+    def conflicts_in(self, window: TimeWindow | None) -> list[Conflict]:
+        """Every conflict now, or every conflict of an operation active during ``window``."""
+        if window is None:
+            return self.index.sweep()
+        found: dict[str, Conflict] = {}
+        for item in list(self.items.values()):
+            if isinstance(item, Operation) and item.window.overlaps(window):
+                for conflict in self.index.check(item):
+                    found[conflict.id] = conflict
+        return list(found.values())
