@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from liaison.deconfliction import (
     DEFAULT_SETTINGS,
@@ -13,10 +17,14 @@ from liaison.deconfliction import (
     DeconflictionErrorCode,
     DeconflictionSettings,
     Operation,
+    Rule,
     Separation,
+    Subject,
+    SubjectType,
     UnitPosition,
     Volume,
 )
+from liaison.deconfliction.model import conflict_id
 from liaison.geometry import Circle, Line, Position
 
 from .support import SIDC, T, hours
@@ -111,3 +119,21 @@ def test_measure_validation() -> None:
     assert line.is_line
     assert line.forbidden_zone("SU") is not None
     assert line.forbidden_zone("GB") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ids=st.lists(st.text(min_size=1, max_size=20).filter(str.isprintable), min_size=2, max_size=2),
+    parties=st.lists(st.text(min_size=1, max_size=10).filter(str.isprintable), min_size=1),
+)
+def test_conflict_id_hashes_rfc8785_bytes(ids: list[str], parties: list[str]) -> None:
+    subjects = [Subject(SubjectType.OPERATION, i) for i in ids]
+    windows = [hours(0, 1)]
+    body = {
+        "rule": Rule.OPERATIONS_OVERLAP.value,
+        "subjects": [[s.type.value, s.id] for s in sorted(subjects)],
+        "parties": sorted(set(parties)),
+        "windows": [["1944-07-12T00:00:00Z", "1944-07-12T01:00:00Z"]],
+    }
+    expected = "cf-" + hashlib.sha256(rfc8785.dumps(body)).hexdigest()[:32]
+    assert conflict_id(Rule.OPERATIONS_OVERLAP, subjects, parties, windows) == expected
