@@ -15,7 +15,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from liaison.api import routes_entries, routes_node, routes_proofs, routes_roster, stream
+from liaison.api import (
+    routes_entries,
+    routes_node,
+    routes_picture,
+    routes_proofs,
+    routes_roster,
+    stream,
+)
 from liaison.api.limits import DEFAULT_MAX_BODY, BodyLimit
 from liaison.api.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -27,6 +34,7 @@ from liaison.api.problems import (
 from liaison.api.schemas import Problem
 from liaison.config import setting
 from liaison.node import Node
+from liaison.web import routes as web_routes
 
 __all__ = ["create_app", "create_app_from_settings", "factory"]
 
@@ -94,8 +102,9 @@ def create_app(
     app.state.ping_seconds = ping_seconds
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body)
-    modules = (routes_node, routes_roster, routes_entries, stream, routes_proofs)
+    modules = (routes_node, routes_roster, routes_entries, stream, routes_proofs, web_routes)
     routers = [module.router for module in modules]
+    routers.append(routes_picture.router)
     for router in routers:
         app.include_router(router)
     app.state.method_index = method_index(

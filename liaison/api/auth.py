@@ -9,6 +9,13 @@ answer must not help anyone guess tokens or probe the roster.
 A member reads as their party (``Caller.party``): releasability is a matter
 between parties, so every read passes that party to the service layer as the
 reader.
+
+The web page authenticates with a session cookie instead (see
+:mod:`liaison.web.sessions`): when a request has no bearer token, :data:`bearer`
+hands on the cookie as credentials of the ``Session`` scheme, so every route,
+and the live stream's re-check of its caller, accepts either. A request that
+changes anything on the strength of the cookie alone must carry the session's
+``X-Liaison-CSRF`` header, since a browser sends cookies on any site's behalf.
 """
 
 from __future__ import annotations
@@ -18,15 +25,52 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from liaison.domain.member import Authority
-from liaison.errors import NotAuthenticated, NotFound
+from liaison.errors import NotAuthenticated, NotFound, NotPermitted
 from liaison.node import Node
 from liaison.services.roster import authenticate
+from liaison.web.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, find_session
 
-__all__ = ["Caller", "CallerDep", "NodeDep", "bearer", "current_caller", "node_of"]
+__all__ = [
+    "SESSION_SCHEME",
+    "Caller",
+    "CallerDep",
+    "NodeDep",
+    "bearer",
+    "current_caller",
+    "node_of",
+]
 
-bearer = HTTPBearer(
+#: the scheme of credentials that came from the web session cookie, not a header
+SESSION_SCHEME = "Session"
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class _BearerOrSession(HTTPBearer):
+    """A bearer token if the request has one, else the web session cookie."""
+
+    async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
+        given = await super().__call__(request)
+        if given is not None:
+            return given
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        method = request.scope.get("method", "GET")
+        if method not in _SAFE_METHODS and not csrf_matches(
+            cookie, request.headers.get(CSRF_HEADER)
+        ):
+            raise NotPermitted(
+                f"a request signed in by the web session cookie must carry the session's "
+                f"{CSRF_HEADER} header to change anything"
+            )
+        return HTTPAuthorizationCredentials(scheme=SESSION_SCHEME, credentials=cookie)
+
+
+bearer = _BearerOrSession(
     auto_error=False,
     bearerFormat="lsn_…",
     description="A member's API token, as printed once by `liaison member add`.",
@@ -64,8 +108,14 @@ def current_caller(
     node: NodeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
-    token = credentials.credentials if credentials is not None else None
-    member = authenticate(node.record, token)
+    if credentials is not None and credentials.scheme == SESSION_SCHEME:
+        session = find_session(node.store, credentials.credentials)
+        if session is None:
+            raise NotAuthenticated(_REFUSED)
+        member = session.member
+    else:
+        token = credentials.credentials if credentials is not None else None
+        member = authenticate(node.record, token)
     try:
         authority = node.record.authority(member)
     except NotFound:
