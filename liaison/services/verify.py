@@ -19,22 +19,24 @@ import base64
 import bisect
 import json
 import os
+import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
-from liaison.domain.entry import Content, Stamp
+from liaison.domain.entry import FORMAT_VERSION, Content, Stamp
 from liaison.domain.kinds import ROSTER_KINDS
-from liaison.domain.time import format_time, parse_time
+from liaison.domain.time import parse_time
 from liaison.ledger import merkle
-from liaison.ledger.canonical import CanonicalError, canonical_bytes, sha256
+from liaison.ledger.canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_bytes, sha256
 from liaison.ledger.checkpoint import CheckpointError, open_checkpoint, verifier_key
 from liaison.ledger.signing import b64d, key_id, verify
 from liaison.store import queries as q
-from liaison.store.schema import entries, tree_nodes
+from liaison.store.schema import entries
 from liaison.store.sql import SqlStore
 
 __all__ = [
@@ -112,7 +114,8 @@ def check_entry(row: EntryRow, node_key: bytes, member_keys: KeyMap) -> list[str
         problems.append("content does not hash to the entry id (rewritten)")
     try:
         content = Content.from_bytes(raw)
-        if canonical_bytes(content.to_json()) != raw:
+        as_json = content.to_json()
+        if canonical_bytes(as_json) != raw:
             problems.append("content is not in canonical form (rewritten)")
     except (ValueError, CanonicalError, UnicodeDecodeError) as exc:
         return [*problems, f"content is not a valid entry: {exc}"]
@@ -138,7 +141,7 @@ def check_entry(row: EntryRow, node_key: bytes, member_keys: KeyMap) -> list[str
             "kind": content.kind,
             "party": content.party,
             "author": content.author,
-            "time": format_time(content.time),
+            "time": as_json["time"],  # format_time(content.time), already made once
             "supersedes": content.supersedes,
         }
         for name, value in expected.items():
@@ -147,14 +150,79 @@ def check_entry(row: EntryRow, node_key: bytes, member_keys: KeyMap) -> list[str
     return problems
 
 
-def _check_chunk(args: tuple[list[EntryRow], bytes, KeyMap]) -> list[tuple[int, str, list[str]]]:
+_ChunkResult = tuple[list["bytes | str"], list[tuple[int, str, list[str]]]]
+
+
+def _entry_row(row: tuple[Any, ...]) -> EntryRow:
+    """An :class:`EntryRow` from a :func:`~liaison.store.queries.raw_entry_chunks` tuple."""
+    seq, entry_id, at, content, node_sig, author_sig, author_key = row[:7]
+    kind, party, author, time, supersedes, release_rows = row[7:]
+    return EntryRow(
+        seq=int(seq),
+        entry_id=entry_id,
+        at=at,
+        raw=_as_bytes(content),
+        node_sig=_as_bytes(node_sig),
+        author_sig=_as_bytes(author_sig) if author_sig is not None else None,
+        author_key=author_key,
+        release_rows=release_rows,
+        columns={
+            "kind": kind,
+            "party": party,
+            "author": author,
+            "time": time,
+            "supersedes": supersedes,
+        },
+    )
+
+
+#: a stored stamp as the node writes it: 64 hex digits of id, and a time exactly as
+#: ``format_time`` prints it (four-digit year, microseconds, ``Z``)
+_ENTRY_ID = re.compile(r"[0-9a-f]{64}")
+_CANONICAL_AT = re.compile(r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
+def stamp_leaf(seq: int, entry_id: str, at: str) -> bytes | str:
+    """The Merkle leaf hash of a stored stamp, or why the stamp is malformed.
+
+    The leaf data is the RFC 8785 bytes of ``Stamp(seq, entry_id, at).to_json()``.
+    When the stored id and time are already in the form the node writes (checked by
+    pattern, and the time by parsing it), those bytes are written directly: the
+    keys in RFC 8785 order and values that need no escaping. Anything else takes
+    :meth:`Stamp.leaf_data`. Verifying a large record does this once per entry.
+    """
+    if (
+        type(seq) is int
+        and 0 < seq <= MAX_SAFE_INTEGER
+        and type(entry_id) is str
+        and type(at) is str
+        and _ENTRY_ID.fullmatch(entry_id)
+        and _CANONICAL_AT.fullmatch(at)
+    ):
+        try:
+            parse_time(at)  # a real instant (no 13th month), printed as format_time does
+        except ValueError as exc:
+            return f"malformed stamp: {exc}"
+        data = f'{{"at":"{at}","entry":"{entry_id}","seq":{seq},"v":{FORMAT_VERSION}}}'
+        return merkle.leaf_hash(data.encode("ascii"))
+    try:
+        return merkle.leaf_hash(Stamp(seq, entry_id, parse_time(at)).leaf_data())
+    except (ValueError, CanonicalError) as exc:
+        return f"malformed stamp: {exc}"
+
+
+def _check_chunk(args: tuple[list[tuple[Any, ...]], bytes, KeyMap]) -> _ChunkResult:
+    """A worker's share: every per-entry check, and the leaf hash of every stamp."""
     rows, node_key, member_keys = args
+    leaves: list[bytes | str] = []
     out = []
-    for row in rows:
+    for raw_row in rows:
+        row = _entry_row(raw_row)
+        leaves.append(stamp_leaf(row.seq, row.entry_id, row.at))
         problems = check_entry(row, node_key, member_keys)
         if problems:
             out.append((row.seq, row.entry_id, problems))
-    return out
+    return leaves, out
 
 
 def _safe_content(raw: bytes) -> Content | None:
@@ -190,7 +258,10 @@ class TreeChecker:
         self.wanted_roots: set[int] = set()
         self.bad_leaves: list[int] = []  # leaf indexes whose stored node differs, ascending
 
-    def add(self, seq: int, entry_id: str, at: str) -> list[merkle.NodeRecord]:
+    def add(
+        self, seq: int, entry_id: str, at: str, leaf: bytes | str | None = None
+    ) -> list[merkle.NodeRecord]:
+        """Add the next stamp; ``leaf`` is its leaf hash (or why it is malformed) if known."""
         report = self.report
         if seq != self.expected_seq:
             if seq > self.expected_seq:
@@ -207,11 +278,10 @@ class TreeChecker:
         if self.last_at is not None and at < self.last_at:
             report.fail(seq, entry_id, "appended before the entry preceding it (reordered)")
         self.last_at = at
-        try:
-            stamp = Stamp(seq, entry_id, parse_time(at))
-            leaf = merkle.leaf_hash(stamp.leaf_data())
-        except (ValueError, CanonicalError) as exc:
-            report.fail(seq, entry_id, f"malformed stamp: {exc}")
+        if leaf is None:
+            leaf = stamp_leaf(seq, entry_id, at)
+        if isinstance(leaf, str):
+            report.fail(seq, entry_id, leaf)
             leaf = sha256(b"malformed")
         self.frontier, records = merkle.append_leaf(self.frontier, leaf)
         if self.frontier.size in self.wanted_roots:
@@ -253,44 +323,34 @@ def verify_store(
     tree = TreeChecker(report)
     tree.wanted_roots = {c.size for c in checkpoints}
     pool = _executor(workers)
+    # Chunks go to the workers as plain tuples straight from the driver; each comes back
+    # with its leaf hashes and problems, and the tree takes the chunks in order. A few
+    # chunks are kept in flight so the workers never wait for the tree or the reads.
+    in_flight: deque[tuple[list[tuple[Any, ...]], Callable[[], _ChunkResult]]] = deque()
+    per_entry: list[tuple[int, str, list[str]]] = []
+    ahead = 2 * _worker_count(workers)
     try:
-        pending = []
         with store.read() as conn:
-            chunk: list[EntryRow] = []
-            for row, parties in q.iter_raw_rows(conn):
-                entry_row = EntryRow(
-                    seq=int(row.seq),
-                    entry_id=row.id,
-                    at=row.appended_at,
-                    raw=_as_bytes(row.content),
-                    node_sig=_as_bytes(row.node_sig),
-                    author_sig=_as_bytes(row.author_sig) if row.author_sig is not None else None,
-                    author_key=row.author_key,
-                    release_rows=tuple(parties),
-                    columns={
-                        "kind": row.kind,
-                        "party": row.party,
-                        "author": row.author,
-                        "time": row.time,
-                        "supersedes": row.supersedes,
-                    },
-                )
-                if entry_row.seq == 1:
-                    _check_genesis(entry_row, info.public_key, report)
-                chunk.append(entry_row)
-                if len(chunk) >= CHUNK:
-                    pending.append(_submit(pool, chunk, node_key, member_keys))
-                    _check_tree_chunk(conn, tree, chunk)
-                    chunk = []
-                    if progress:
-                        progress(report.checked, size)
-            if chunk:
-                pending.append(_submit(pool, chunk, node_key, member_keys))
-                _check_tree_chunk(conn, tree, chunk)
-        for result in pending:
-            for seq, entry_id, problems in result():
-                for problem in problems:
-                    report.fail(seq, entry_id, problem)
+
+            def settle() -> None:
+                chunk, result = in_flight.popleft()
+                leaves, problems = result()
+                per_entry.extend(problems)
+                _check_tree_chunk(conn, tree, chunk, leaves)
+                if progress:
+                    progress(report.checked, size)
+
+            for chunk in q.raw_entry_chunks(conn, CHUNK):
+                if chunk[0][0] == 1:
+                    _check_genesis(_entry_row(chunk[0]), info.public_key, report)
+                in_flight.append((chunk, _submit(pool, chunk, node_key, member_keys)))
+                while len(in_flight) > ahead:
+                    settle()
+            while in_flight:
+                settle()
+        for seq, entry_id, problems in per_entry:
+            for problem in problems:
+                report.fail(seq, entry_id, problem)
         report.readable = report.checked
     finally:
         if pool is not None:
@@ -353,16 +413,20 @@ def _check_checkpoints(
             )
 
 
+def _worker_count(workers: int | None) -> int:
+    return workers if workers is not None else min(os.cpu_count() or 1, 4)
+
+
 def _executor(workers: int | None) -> Executor | None:
-    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    count = _worker_count(workers)
     if count <= 1:
         return None
     return ProcessPoolExecutor(max_workers=count)
 
 
 def _submit(
-    pool: Executor | None, chunk: list[EntryRow], node_key: bytes, keys: KeyMap
-) -> Callable[[], list[tuple[int, str, list[str]]]]:
+    pool: Executor | None, chunk: list[tuple[Any, ...]], node_key: bytes, keys: KeyMap
+) -> Callable[[], _ChunkResult]:
     if pool is None:
         result = _check_chunk((chunk, node_key, keys))
         return lambda: result
@@ -370,11 +434,14 @@ def _submit(
     return future.result
 
 
-def _check_tree_chunk(conn: Any, tree: TreeChecker, chunk: list[EntryRow]) -> None:
+def _check_tree_chunk(
+    conn: Any, tree: TreeChecker, chunk: list[tuple[Any, ...]], leaves: list[bytes | str]
+) -> None:
     """Add the chunk's stamps to the tree and compare every node it completes with the store."""
     computed: dict[tuple[int, int], bytes] = {}
-    for row in chunk:
-        for rec in tree.add(row.seq, row.entry_id, row.at):
+    add = tree.add
+    for row, leaf in zip(chunk, leaves, strict=True):
+        for rec in add(int(row[0]), row[1], row[2], leaf):
             computed[(rec.level, rec.index)] = rec.hash
     if not computed:
         return
@@ -383,24 +450,16 @@ def _check_tree_chunk(conn: Any, tree: TreeChecker, chunk: list[EntryRow]) -> No
         by_level.setdefault(level, []).append(index)
     stored: dict[tuple[int, int], bytes] = {}
     for level, indexes in by_level.items():
-        rows = conn.execute(
-            select(tree_nodes.c.idx, tree_nodes.c.hash).where(
-                and_(
-                    tree_nodes.c.level == level,
-                    tree_nodes.c.idx >= min(indexes),
-                    tree_nodes.c.idx <= max(indexes),
-                )
-            )
-        )
-        for r in rows:
-            stored[(level, int(r.idx))] = _as_bytes(r.hash)
-    altered = [
-        key
-        for key in sorted(computed, key=lambda k: (k[1] << k[0], k[0]))
-        if stored.get(key) != computed[key]
-    ]
+        for idx, value in q.tree_node_range(conn, level, min(indexes), max(indexes)):
+            stored[(level, idx)] = _as_bytes(value)
+    altered = sorted(
+        (key for key, value in computed.items() if stored.get(key) != value),
+        key=lambda k: (k[1] << k[0], k[0]),
+    )
+    if not altered:
+        return
     tree.bad_leaves.extend(sorted(index for level, index in altered if level == 0))
-    ids = {row.seq: row.entry_id for row in chunk}
+    ids = {int(row[0]): row[1] for row in chunk}
     for level, index in altered:
         # A node differs because of the first differing leaf below it, if there is one:
         # name that entry, not the first (intact) entry the node happens to cover.
