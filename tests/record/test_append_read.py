@@ -242,35 +242,31 @@ def test_unknown_kind_is_refused_and_changes_nothing(world: World) -> None:
     assert "telegram.secret" in err.detail
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {},
-        {"text": ""},
-        {"text": 1943},
-        {"text": "x", "extra": "field"},
-        {"text": "x", "topic": "Not A Topic!"},
-        {"text": ["a", "list"]},
-    ],
-    ids=["empty", "empty-text", "int-text", "extra-field", "bad-topic", "list-text"],
-)
-def test_a_body_that_does_not_fit_its_kind_is_refused(world: World, body: dict[str, Any]) -> None:
-    _refused(world, AppendRequest(author="eden", kind="note", body=body), InvalidBody)
+BAD_BODIES: list[Any] = [
+    {},
+    {"text": ""},
+    {"text": 1943},
+    {"text": "x", "extra": "field"},
+    {"text": "x", "topic": "Not A Topic!"},
+    {"text": ["a", "list"]},
+    ["text"],
+    "text",
+]
+FLOAT_BODIES: list[dict[str, Any]] = [
+    {"text": 1.5},
+    {"text": "x", "topic": 2.0},
+    {"text": "x", "weight": 0.1},
+]
 
 
-def test_a_body_that_is_not_an_object_is_refused(world: World) -> None:
-    _refused(
-        world,
-        AppendRequest(author="eden", kind="note", body=["text"]),  # type: ignore[arg-type]
-        InvalidBody,
-    )
+def test_a_body_that_does_not_fit_its_kind_is_refused(world: World) -> None:
+    for body in BAD_BODIES:
+        _refused(world, AppendRequest(author="eden", kind="note", body=body), InvalidBody)
 
 
-@pytest.mark.parametrize(
-    "body", [{"text": 1.5}, {"text": "x", "topic": 2.0}, {"text": "x", "weight": 0.1}]
-)
-def test_floats_in_a_body_are_refused(world: World, body: dict[str, Any]) -> None:
-    _refused(world, AppendRequest(author="eden", kind="note", body=body), InvalidBody)
+def test_floats_in_a_body_are_refused(world: World) -> None:
+    for body in FLOAT_BODIES:
+        _refused(world, AppendRequest(author="eden", kind="note", body=body), InvalidBody)
 
 
 def test_an_oversize_entry_is_refused_as_too_large(world: World) -> None:

@@ -36,11 +36,11 @@ def test_an_observer_cannot_append(world: World) -> None:
     _refused(world, request)
 
 
-@pytest.mark.parametrize("member", ["kerr", "burrows", "eden"])
-def test_officers_and_above_can_append_notes(world: World, member: str) -> None:
-    entry = note(world.node, member, f"a note by {member}", [])
-    assert entry.content.author == member
-    assert entry.content.party == "uk"
+def test_officers_and_above_can_append_notes(world: World) -> None:
+    for member in ("kerr", "burrows", "eden"):
+        entry = note(world.node, member, f"a note by {member}", [])
+        assert entry.content.author == member
+        assert entry.content.party == "uk"
 
 
 def test_a_topic_outside_the_mandate_is_refused(world: World) -> None:
@@ -119,11 +119,22 @@ def test_a_revoked_member_is_refused_and_their_token_no_longer_authenticates(
     assert authenticate(node.record, world.token("molotov")) == "molotov"
 
 
-@pytest.mark.parametrize("token", [None, "", "lsn_", "lsn_notatoken", "Bearer lsn_x", "x" * 40])
-def test_unknown_tokens_do_not_authenticate(world: World, token: str | None) -> None:
-    with pytest.raises(NotAuthenticated) as caught:
-        authenticate(world.node.record, token)
-    assert caught.value.detail == "a valid member token is required"
+def test_unknown_tokens_do_not_authenticate(world: World) -> None:
+    real = world.token("eden")
+    for token in (
+        None,
+        "",
+        "lsn_",
+        "lsn_notatoken",
+        "Bearer lsn_x",
+        "x" * 40,
+        real[:-1],
+        real + "x",
+        real.upper(),
+    ):
+        with pytest.raises(NotAuthenticated) as caught:
+            authenticate(world.node.record, token)
+        assert caught.value.detail == "a valid member token is required"
 
 
 def test_an_unknown_author_is_refused(world: World) -> None:

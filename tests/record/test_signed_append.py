@@ -115,14 +115,14 @@ def test_a_release_set_not_in_normal_form_is_refused(world: World) -> None:
     _refused(world, request, InvalidInput)  # own party missing
 
 
-@pytest.mark.parametrize("skew", [timedelta(minutes=-6), timedelta(minutes=6), timedelta(days=1)])
-def test_a_signed_time_far_from_the_nodes_clock_is_refused(world: World, skew: timedelta) -> None:
+def test_a_signed_time_far_from_the_nodes_clock_is_refused(world: World) -> None:
     key = world.members["molotov"].key
-    request, _ = signed_request(
-        "molotov", "su", key, {"text": "x", "topic": None}, ["su"], time=utcnow() + skew
-    )
-    err = _refused(world, request, InvalidInput)
-    assert "clock" in err.detail
+    for skew in (timedelta(minutes=-6), timedelta(minutes=6), timedelta(days=1)):
+        request, _ = signed_request(
+            "molotov", "su", key, {"text": "x", "topic": None}, ["su"], time=utcnow() + skew
+        )
+        err = _refused(world, request, InvalidInput)
+        assert "clock" in err.detail
 
 
 def test_a_signed_time_within_the_allowed_skew_is_accepted(world: World) -> None:
