@@ -52,17 +52,56 @@ def demo(
     ] = Path(".demo"),
     host: HostOption = DEFAULT_HOST,
     port: PortOption = DEFAULT_PORT,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="Load this scenario file (see docs/scenario-format.md) instead of the 1941-44 "
+            "scenario (scenarios/1943-44.json).",
+        ),
+    ] = None,
+    replay: Annotated[
+        float | None,
+        typer.Option(
+            "--replay",
+            metavar="DAYS",
+            min=0.001,
+            help="Serve at once and play the scenario forward while serving, DAYS of scenario "
+            "time per second (e.g. 30), so the record unfolds in the browser.",
+        ),
+    ] = None,
+    synthetic: Annotated[
+        int | None,
+        typer.Option(
+            "--synthetic",
+            metavar="N",
+            min=1,
+            help="Instead of a scenario, load a generated coalition with N events (reports and "
+            "operations across six parties), for trying the system at scale.",
+        ),
+    ] = None,
 ) -> None:
-    """Build a fresh demonstration record with three parties and their members, and serve it."""
+    """Build a fresh demonstration record from the 1941-44 scenario (or another) and serve it."""
     from liaison.api.server import serve as run_server
-    from liaison.demo import build_demo, instructions
+    from liaison.demo import build_demo, build_replay, instructions
 
     # Plain print: the instructions hold long tokens and commands meant to be copied whole,
     # which Rich would wrap at the terminal's width.
-    node, members = build_demo(directory, say=print)
+    player = None
+    if replay is None:
+        node, members = build_demo(directory, say=print, scenario=scenario, synthetic=synthetic)
+    else:
+        node, members, player = build_replay(
+            directory, say=print, speed_days=replay, scenario=scenario, synthetic=synthetic
+        )
     try:
         url = f"http://{host}:{port}"
         print(instructions(members, url, directory))
+        if player is not None:
+            player.start()
         run_server(node, host, port)
     finally:
+        if player is not None:
+            player.stop()
         node.close()
