@@ -144,6 +144,21 @@ def test_a_member_signature_claimed_by_a_key_never_held(tampered: Tampered) -> N
     assert_names(tampered.verify(), tampered.signed, "never held")
 
 
+def test_a_member_signature_claimed_by_a_key_registered_later(tampered: Tampered) -> None:
+    """A key rotated in after an entry cannot be made to vouch for it."""
+    node = tampered.world.node
+    _, new_key = node.roster.rotate_key("slavin")
+    assert new_key is not None
+    request, _ = signed_request("slavin", "su", new_key, {"text": "signed", "topic": None}, ["su"])
+    later_sig = node.record.append(request)
+    seq = tampered.signed.seq
+    tampered.db.execute(
+        "UPDATE entries SET author_key = ?, author_sig = ? WHERE seq = ?",
+        (later_sig.author_key, later_sig.author_sig, seq),
+    )
+    assert_names(tampered.verify(), tampered.signed, "before it was registered")
+
+
 def test_an_indexed_column_changed_to_hide_an_entry_from_filters(tampered: Tampered) -> None:
     seq = tampered.target.seq
     tampered.db.execute("UPDATE entries SET kind = 'member.key' WHERE seq = ?", (seq,))
