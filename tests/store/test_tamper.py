@@ -6,6 +6,8 @@ runs through the database's own driver, around Liaison, as an attacker's would.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -276,3 +278,35 @@ def test_every_record_table_is_covered_by_a_tamper_test() -> None:
     """When the record gains a table, this suite must learn to tamper with it."""
     record_tables = {t for t in metadata.tables if not t.startswith("proj_") and t != "api_tokens"}
     assert record_tables <= {"node", "log_head", "entries", "releases", "tree_nodes", "checkpoints"}
+
+
+def _liaison_verify(tampered: Tampered) -> subprocess.CompletedProcess[str]:
+    (key,) = tampered.world.tmp.glob("node-*.key")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "liaison.cli",
+            "verify",
+            "--db",
+            tampered.world.node.store.url,
+            "--node-key",
+            str(key),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_liaison_verify_command_names_the_tampered_entry(tampered: Tampered) -> None:
+    """The same, end to end through the real command, on both backends: exit 1, naming it."""
+    clean = _liaison_verify(tampered)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    seq = tampered.target.seq
+    sig = tampered.db.blob("SELECT node_sig FROM entries WHERE seq = ?", (seq,))
+    tampered.db.execute("UPDATE entries SET node_sig = ? WHERE seq = ?", (flip_byte(sig, 3), seq))
+    failed = _liaison_verify(tampered)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert f"entry {seq} ({tampered.target.id})" in failed.stderr.splitlines()[0]
