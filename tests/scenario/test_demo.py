@@ -56,7 +56,7 @@ def test_a_replay_opens_with_the_first_days_cast_and_plays_the_rest(tmp_path: Pa
     try:
         assert "eden" in {m.member for m in members}
         assert "tito" not in {m.member for m in members}  # appointed in November 1943
-        assert node.record.clock.historical  # type: ignore[attr-defined]
+        assert node.record.clock.historical
         replay.start()
         result = replay.join(timeout=120)
         assert replay.error is None
@@ -64,7 +64,7 @@ def test_a_replay_opens_with_the_first_days_cast_and_plays_the_rest(tmp_path: Pa
         assert "tito" in {m.member for m in members}  # the folder learnt of later appointments
         assert "LIAISON_TOKEN_TITO=" in (folder / "tokens.env").read_text()
         assert result.entry("mil-1582").stamp.at.year == 1944
-        assert not node.record.clock.historical  # type: ignore[attr-defined]
+        assert not node.record.clock.historical
         assert verify_store(node.store).ok
     finally:
         node.close()
