@@ -15,7 +15,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from liaison.api import routes_entries, routes_node, routes_proofs, routes_roster, stream
+from liaison.api import (
+    routes_entries,
+    routes_node,
+    routes_picture,
+    routes_proofs,
+    routes_roster,
+    stream,
+)
 from liaison.api.limits import DEFAULT_MAX_BODY, BodyLimit
 from liaison.api.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -97,6 +104,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=max_body)
     modules = (routes_node, routes_roster, routes_entries, stream, routes_proofs, web_routes)
     routers = [module.router for module in modules]
+    routers.append(routes_picture.router)
     for router in routers:
         app.include_router(router)
     app.state.method_index = method_index(

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from liaison.cli import admin, member, record, serve
+from liaison.cli import admin, member, picture, record, serve
 from liaison.cli.output import EXIT_REFUSED, error, exit_code
 from liaison.errors import LiaisonError
 
@@ -77,6 +77,7 @@ app.command(rich_help_panel=MEMBER_PANEL)(record.follow)
 app.command(rich_help_panel=MEMBER_PANEL)(record.checkpoint)
 app.add_typer(record.proof_app, name="proof", rich_help_panel=MEMBER_PANEL)
 app.command(rich_help_panel=MEMBER_PANEL)(record.kinds)
+app.add_typer(picture.picture_app, name="picture", rich_help_panel=MEMBER_PANEL)
 
 
 def main() -> None:

@@ -245,7 +245,7 @@ def _notified(ctx: GuardContext, conflict: str, party: str) -> Any:
     """The conflict, if ``party`` was notified of it; else the same NotFound as no conflict."""
     row = _conflict(ctx, conflict)
     if row is None or _latest_notice(ctx, conflict, party) is None:
-        raise NotFound(f"no conflict {conflict}")
+        raise NotFound("no such conflict")
     return row
 
 

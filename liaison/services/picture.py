@@ -31,7 +31,7 @@ from liaison.domain.entry import StoredEntry, is_entry_id
 from liaison.domain.kinds import KINDS
 from liaison.domain.time import format_time
 from liaison.errors import Conflict as RecordConflict
-from liaison.errors import InvalidBody, InvalidInput, LiaisonError, NotFound
+from liaison.errors import InvalidBody, InvalidInput, NotFound
 from liaison.geometry import GeometryError, TimeWindow
 from liaison.picture import features
 from liaison.picture import kinds as _kinds  # noqa: F401 - registers the picture kinds
@@ -79,6 +79,8 @@ _ROUNDS = 3
 _INSTANT = timedelta(microseconds=1)
 #: the kinds whose appends change what the detector sees
 _CHANGES = frozenset({OPERATION, UNIT, MEASURE, CONSENT})
+#: above this many changed things, one sweep replaces checking each
+_SWEEP_OVER = 256
 
 
 def window_of(
@@ -98,10 +100,13 @@ def window_of(
         if start is None or end is None:
             raise InvalidInput("a time window needs both start and end")
         return TimeWindow(parse_instant(start), parse_instant(end))
-    except (ValueError, GeometryError) as exc:
-        if isinstance(exc, LiaisonError):
-            raise
-        raise InvalidInput(f"bad time window: {exc}") from None
+    except GeometryError as exc:
+        raise InvalidInput(f"bad time window: {exc.detail}") from None
+    except ValueError:
+        # The input is not echoed back: an error must never repeat what a caller sent.
+        raise InvalidInput(
+            "times must be ISO 8601 with a zone, e.g. 2044-07-12T16:30:00Z"
+        ) from None
 
 
 def _overlaps(start: str, end: str, window: TimeWindow | None) -> bool:
@@ -182,7 +187,10 @@ class PictureService:
 
     def refresh(self) -> builtins.list[StoredEntry]:
         """Catch up with the log and notify every conflict of what changed; the notices written."""
-        return self._settle(self._catch_up())
+        changed = self._catch_up()
+        # Past a few hundred changes (a process starting on a big record, a large import) one
+        # sweep of the whole index is cheaper than checking each change on its own.
+        return self._settle(changed, sweep=len(changed) > _SWEEP_OVER)
 
     def _settle(
         self, changed: Mapping[str, str], window: TimeWindow | None = None, *, sweep: bool = False
@@ -216,15 +224,20 @@ class PictureService:
         assert live is not None
         current: dict[str, Conflict] = {}
         found: list[Conflict] = []
-        for key in changed:
-            found.extend(live.conflicts_of(key))
-        if sweep or window is not None:
-            found.extend(live.conflicts_in(window))
+        if sweep:
+            found.extend(live.conflicts_in(None))
+        else:
+            for key in changed:
+                found.extend(live.conflicts_of(key))
+            if window is not None:
+                found.extend(live.conflicts_in(window))
         with self.record.store.read() as conn:
             stored = self._stored(conn, changed.keys(), window, sweep=sweep)
-            for _, keys in stored.values():
-                for key in keys:
-                    found.extend(live.conflicts_of(key))
+            if not sweep:
+                # A stored conflict may still exist through a thing that did not change.
+                for _, keys in stored.values():
+                    for key in keys:
+                        found.extend(live.conflicts_of(key))
             for conflict in found:
                 current[record_conflict_id(self._secret, conflict)] = conflict
             rows = self._rows(conn, set(current) | set(stored))
@@ -400,7 +413,7 @@ class PictureService:
             row = self._latest_own(conn, table, party, ref_or_id)
             entry = q.get_entry(conn, row.id, party) if row is not None else None
         if entry is None:
-            raise NotFound(f"no {what} {ref_or_id} of your party")
+            raise NotFound(f"no such {what} of your party")
         return entry
 
     def amend_operation(
@@ -574,7 +587,7 @@ class PictureService:
             row = latest_version(conn, proj_picture_notices, conflict=conflict, party=party)
             entry = q.get_entry(conn, row.id, party) if row is not None else None
         if entry is None:
-            raise NotFound(f"no conflict {conflict}")
+            raise NotFound("no such conflict")
         return entry
 
     def acknowledge(self, author: str, conflict: str, note: str | None = None) -> StoredEntry:

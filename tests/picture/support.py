@@ -19,6 +19,7 @@ from tests.conftest import World
 __all__ = [
     "END",
     "LATER",
+    "SIDC",
     "START",
     "appoint",
     "conflicts",
