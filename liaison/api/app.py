@@ -16,7 +16,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from liaison.api import (
+    routes_agreements,
     routes_entries,
+    routes_meetings,
+    routes_messages,
     routes_node,
     routes_picture,
     routes_proofs,
@@ -105,6 +108,9 @@ def create_app(
     modules = (routes_node, routes_roster, routes_entries, stream, routes_proofs, web_routes)
     routers = [module.router for module in modules]
     routers.append(routes_picture.router)
+    routers.append(routes_messages.router)
+    routers.append(routes_agreements.router)
+    routers.append(routes_meetings.router)
     for router in routers:
         app.include_router(router)
     app.state.method_index = method_index(
