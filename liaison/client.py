@@ -36,6 +36,9 @@ from typing import Any, NotRequired, TypedDict, cast
 
 import httpx
 
+from liaison.client_agreements import AgreementsMixin
+from liaison.client_meetings import MeetingsMixin
+from liaison.client_messages import MessagesMixin
 from liaison.domain.entry import Content, Stamp
 from liaison.domain.kinds import KINDS, KindSpec
 from liaison.domain.party import ALL_PARTIES
@@ -332,7 +335,7 @@ def _content_bytes(entry: Entry) -> bytes:
     return canonical_bytes({name: data[name] for name in fields})
 
 
-class Client:
+class Client(MessagesMixin, AgreementsMixin, MeetingsMixin):
     """A member's (or anyone's, for the public routes) connection to one node."""
 
     def __init__(
