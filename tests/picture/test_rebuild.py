@@ -47,9 +47,7 @@ def _scenario(world: World) -> None:
     operation(node, "deane", ref="west", footprint=square(9.95, 50.0))
     su = [c for c in picture.conflicts("su") if c["rule"] == "restricted_area_entry"]
     picture.consent("slavin", area.id, conflict=su[0]["conflict"])
-    strike = next(
-        c for c in picture.conflicts("us") if c["rule"] == "fires_near_unit"
-    )["conflict"]
+    strike = next(c for c in picture.conflicts("us") if c["rule"] == "fires_near_unit")["conflict"]
     picture.acknowledge("deane", strike)
     arrangement = picture.propose_arrangement("burrows", strike, "Hold fire.")
     for member in ("burrows", "deane"):
@@ -167,3 +165,42 @@ def test_sweeping_the_whole_index_notifies_what_checking_each_change_does(
         assert _summary(swept) == expected
     finally:
         swept.node.close()
+
+
+def test_two_processes_writing_at_once_notify_each_conflict_once(
+    world: World, store_url: str, tmp_path: Path
+) -> None:
+    import threading
+
+    from liaison.store.queries import EntryFilter
+
+    key = tmp_path / "racing-node.key"
+    world.node.key.write(key)
+    other = Node.open(store_url, key)
+    try:
+        barrier = threading.Barrier(2)
+
+        def strikes() -> None:
+            barrier.wait()
+            for i in range(3):
+                operation(other, ref=f"op-{i}", footprint=square(10.0 + 0.03 * i))
+
+        def reports() -> None:
+            barrier.wait()
+            for i in range(3):
+                unit(world.node, ref=f"u-{i}", lon=10.005 + 0.03 * i)
+
+        threads = [threading.Thread(target=strikes), threading.Thread(target=reports)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        world.node.picture.refresh()
+        other.picture.refresh()
+        assert len(world.node.picture.conflicts("us")) == 3
+        assert other.picture.conflicts("uk") == world.node.picture.conflicts("uk")
+        notices = world.node.record.list(None, EntryFilter(kind="picture.notice", limit=1000))
+        keys = [(n.content.body["conflict"], n.content.body["party"]) for n in notices]
+        assert len(keys) == len(set(keys)) == 6
+    finally:
+        other.close()
