@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from liaison.domain.entry import FORMAT_VERSION, Content, Stamp
 from liaison.domain.kinds import ROSTER_KINDS
@@ -322,10 +323,13 @@ def verify_store(
     member_keys = roster_keys(roster)
     tree = TreeChecker(report)
     tree.wanted_roots = {c.size for c in checkpoints}
-    pool = _executor(workers)
-    # Chunks go to the workers as plain tuples straight from the driver; each comes back
-    # with its leaf hashes and problems, and the tree takes the chunks in order. A few
-    # chunks are kept in flight so the workers never wait for the tree or the reads.
+    shared_url = _shareable_url(store) if _worker_count(workers) > 1 else None
+    pool = _executor(workers, shared_url)
+    # The tree takes the chunks in order while workers do the per-entry checks and the
+    # leaf hashes. When the workers can open the store themselves, the main process
+    # reads only the stamps and each worker reads its own range of rows; otherwise the
+    # rows travel to the workers as plain tuples. A few chunks stay in flight so the
+    # workers never wait for the tree or the reads.
     in_flight: deque[tuple[list[tuple[Any, ...]], Callable[[], _ChunkResult]]] = deque()
     per_entry: list[tuple[int, str, list[str]]] = []
     ahead = 2 * _worker_count(workers)
@@ -335,15 +339,27 @@ def verify_store(
             def settle() -> None:
                 chunk, result = in_flight.popleft()
                 leaves, problems = result()
+                if len(leaves) != len(chunk):
+                    # A worker saw other rows than this snapshot (the store changed under
+                    # us): check this chunk here, as this transaction sees it.
+                    rows = q.raw_entry_range(conn, int(chunk[0][0]), int(chunk[-1][0]))
+                    leaves, problems = _check_chunk((rows, node_key, member_keys))
                 per_entry.extend(problems)
                 _check_tree_chunk(conn, tree, chunk, leaves)
                 if progress:
                     progress(report.checked, size)
 
-            for chunk in q.raw_entry_chunks(conn, CHUNK):
+            chunks = q.stamp_chunks(conn, CHUNK) if shared_url else q.raw_entry_chunks(conn, CHUNK)
+            for chunk in chunks:
                 if chunk[0][0] == 1:
-                    _check_genesis(_entry_row(chunk[0]), info.public_key, report)
-                in_flight.append((chunk, _submit(pool, chunk, node_key, member_keys)))
+                    first = chunk[0] if len(chunk[0]) > 3 else q.raw_entry_range(conn, 1, 1)[0]
+                    _check_genesis(_entry_row(first), info.public_key, report)
+                if shared_url:
+                    args = (int(chunk[0][0]), int(chunk[-1][0]), node_key, member_keys)
+                    work = _submit_range(pool, args)
+                else:
+                    work = _submit(pool, chunk, node_key, member_keys)
+                in_flight.append((chunk, work))
                 while len(in_flight) > ahead:
                     settle()
             while in_flight:
@@ -417,11 +433,49 @@ def _worker_count(workers: int | None) -> int:
     return workers if workers is not None else min(os.cpu_count() or 1, 4)
 
 
-def _executor(workers: int | None) -> Executor | None:
+def _shareable_url(store: SqlStore) -> str | None:
+    """The store's URL if worker processes can open the same database, else None."""
+    if store.dialect == "postgresql":
+        return store.url
+    database = make_url(store.url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return store.url
+
+
+_worker_store: SqlStore | None = None
+
+
+def _open_worker_store(url: str) -> None:
+    global _worker_store  # one store per worker process, for its lifetime
+    _worker_store = SqlStore(url)
+
+
+def _check_range(args: tuple[int, int, bytes, KeyMap]) -> _ChunkResult:
+    """A worker's share when it reads its rows itself: entries ``first..last``."""
+    first, last, node_key, member_keys = args
+    assert _worker_store is not None
+    with _worker_store.read() as conn:
+        rows = q.raw_entry_range(conn, first, last)
+    return _check_chunk((rows, node_key, member_keys))
+
+
+def _executor(workers: int | None, url: str | None = None) -> Executor | None:
     count = _worker_count(workers)
     if count <= 1:
         return None
+    if url is not None:
+        return ProcessPoolExecutor(
+            max_workers=count, initializer=_open_worker_store, initargs=(url,)
+        )
     return ProcessPoolExecutor(max_workers=count)
+
+
+def _submit_range(
+    pool: Executor | None, args: tuple[int, int, bytes, KeyMap]
+) -> Callable[[], _ChunkResult]:
+    assert pool is not None
+    return pool.submit(_check_range, args).result
 
 
 def _submit(

@@ -311,6 +311,27 @@ RAW_ENTRY_COLUMNS = (
 )
 
 
+def _driver_cursor(conn: Connection) -> tuple[Any, str]:
+    """The driver cursor of the connection's transaction, and its parameter mark."""
+    cur: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    return cur, "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _with_releases(cur: Any, mark: str, rows: list[Any]) -> list[tuple[Any, ...]]:
+    lo, hi = rows[0][0], rows[-1][0]
+    rel: dict[int, list[str]] = {}
+    cur.execute(
+        f"SELECT seq, party FROM releases WHERE seq >= {mark} AND seq <= {mark}",  # noqa: S608
+        (lo, hi),
+    )
+    for seq, party in cur.fetchall():
+        rel.setdefault(int(seq), []).append(party)
+    return [(*row, tuple(sorted(rel.get(int(row[0]), ())))) for row in rows]
+
+
+_RAW_COLS = ", ".join(f'"{c}"' for c in RAW_ENTRY_COLUMNS)
+
+
 def raw_entry_chunks(conn: Connection, batch: int = 20000) -> Iterator[list[tuple[Any, ...]]]:
     """Every entry row, in ``seq`` order, as plain tuples in chunks.
 
@@ -320,28 +341,52 @@ def raw_entry_chunks(conn: Connection, batch: int = 20000) -> Iterator[list[tupl
     row's release parties. Values are exactly as stored (no type processing),
     so a verifier sees what an attacker may have written.
     """
-    cur: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cols = ", ".join(f'"{c}"' for c in RAW_ENTRY_COLUMNS)
-    rows_sql = (
-        f"SELECT {cols} FROM entries WHERE seq > {mark} "  # noqa: S608
-        f"ORDER BY seq LIMIT {mark}"
-    )
-    rel_sql = f"SELECT seq, party FROM releases WHERE seq >= {mark} AND seq <= {mark}"  # noqa: S608
+    cur, mark = _driver_cursor(conn)
+    sql = f"SELECT {_RAW_COLS} FROM entries WHERE seq > {mark} ORDER BY seq LIMIT {mark}"  # noqa: S608
     after = 0
     try:
         while True:
-            cur.execute(rows_sql, (after, batch))
+            cur.execute(sql, (after, batch))
             rows = cur.fetchall()
             if not rows:
                 return
-            lo, hi = rows[0][0], rows[-1][0]
-            rel: dict[int, list[str]] = {}
-            cur.execute(rel_sql, (lo, hi))
-            for seq, party in cur.fetchall():
-                rel.setdefault(int(seq), []).append(party)
-            yield [(*row, tuple(sorted(rel.get(int(row[0]), ())))) for row in rows]
-            after = hi
+            yield _with_releases(cur, mark, rows)
+            after = rows[-1][0]
+    finally:
+        cur.close()
+
+
+def raw_entry_range(conn: Connection, first: int, last: int) -> list[tuple[Any, ...]]:
+    """The rows of :func:`raw_entry_chunks` with ``first <= seq <= last``, in order."""
+    cur, mark = _driver_cursor(conn)
+    sql = (
+        f"SELECT {_RAW_COLS} FROM entries WHERE seq >= {mark} AND seq <= {mark} "  # noqa: S608
+        "ORDER BY seq"
+    )
+    try:
+        cur.execute(sql, (first, last))
+        rows = cur.fetchall()
+        return _with_releases(cur, mark, rows) if rows else []
+    finally:
+        cur.close()
+
+
+def stamp_chunks(conn: Connection, batch: int = 20000) -> Iterator[list[tuple[Any, ...]]]:
+    """``(seq, id, appended_at)`` of every entry, in ``seq`` order, in chunks, as stored."""
+    cur, mark = _driver_cursor(conn)
+    sql = (
+        "SELECT seq, id, appended_at FROM entries "  # noqa: S608
+        f"WHERE seq > {mark} ORDER BY seq LIMIT {mark}"
+    )
+    after = 0
+    try:
+        while True:
+            cur.execute(sql, (after, batch))
+            rows = cur.fetchall()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
     finally:
         cur.close()
 
