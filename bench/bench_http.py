@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             for backend, s in setups.items():
                 # The service layer alone, same batch size, while no server runs.
                 label = f"service layer append_many, {args.batch} per call (no HTTP)"
-                add(backend, label, run_many(s.bench, args.batch, args.entries))
+                add(backend, label, run_many(s.bench, args.batch, args.entries).rate)
                 server = Server(s.url, s.key)
                 try:
                     for t in threads:

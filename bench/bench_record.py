@@ -43,7 +43,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -186,8 +186,20 @@ def make_node(url: str, tmp: Path, key: Path | None = None) -> Bench:
 # --- what is measured -------------------------------------------------------------------
 
 
-def run_threads(bench: Bench, threads: int, total: int) -> float:
-    """``threads`` appenders, each calling ``append`` for one entry at a time; entries/s."""
+class Rate(NamedTuple):
+    """Entries per second (wall clock), and this process's CPU time per entry (all threads).
+
+    On a loaded machine the wall-clock rate falls with the share of the CPU the run gets;
+    the CPU time per entry hardly moves, so it says what the code costs. For PostgreSQL
+    the server's own CPU is not in it.
+    """
+
+    rate: float
+    cpu_us: float
+
+
+def run_threads(bench: Bench, threads: int, total: int) -> Rate:
+    """``threads`` appenders, each calling ``append`` for one entry at a time."""
     per = max(1, total // threads)
     start = threading.Barrier(threads + 1)
     errors: list[BaseException] = []
@@ -204,26 +216,27 @@ def run_threads(bench: Bench, threads: int, total: int) -> float:
     for th in pool:
         th.start()
     start.wait()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for th in pool:
         th.join()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     if errors:
         raise errors[0]
-    return per * threads / elapsed
+    return Rate(per * threads / elapsed, cpu / (per * threads) * 1e6)
 
 
-def run_many(bench: Bench, batch: int, total: int) -> float:
-    """``append_many`` with ``batch`` entries per call, one caller; entries/s."""
+def run_many(bench: Bench, batch: int, total: int) -> Rate:
+    """``append_many`` with ``batch`` entries per call, one caller."""
     calls = max(1, total // batch)
     reqs = [bench.request(i) for i in range(batch)]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         results = bench.node.record.append_many(reqs)
         bad = [r for r in results if isinstance(r, Exception)]
         if bad:
             raise bad[0]
-    return calls * batch / (time.perf_counter() - began)
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+    return Rate(calls * batch / elapsed, cpu / (calls * batch) * 1e6)
 
 
 # --- reference figures on the same machine ----------------------------------------------
@@ -355,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     refs: dict[str, Series] = {}
     results: dict[str, dict[str, Series]] = {b: {} for b in backends}
+    cpu: dict[str, dict[str, Series]] = {b: {} for b in backends}
 
     def add(bucket: dict[str, Series], name: str, value: float, unit: str = "entries/s") -> None:
         bucket.setdefault(name, Series(name, unit)).values.append(value)
@@ -386,9 +400,13 @@ def main(argv: list[str] | None = None) -> int:
                 for t in threads:
                     total = args.single if t == 1 else args.entries
                     label = f"append, {t} thread{'s' if t > 1 else ''}"
-                    add(bucket, label, run_threads(bench, t, total))
+                    rate = run_threads(bench, t, total)
+                    add(bucket, label, rate.rate)
+                    add(cpu[backend], label, rate.cpu_us, "CPU µs/entry")
                 label = f"append_many, {args.batch} per call"
-                add(bucket, label, run_many(bench, args.batch, args.entries))
+                rate = run_many(bench, args.batch, args.entries)
+                add(bucket, label, rate.rate)
+                add(cpu[backend], label, rate.cpu_us, "CPU µs/entry")
             line = "; ".join(
                 f"{b}: " + ", ".join(f"{s.name} {s.values[-1]:,.0f}" for s in results[b].values())
                 for b in backends
@@ -403,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     for backend in backends:
         print()
         print(table(list(results[backend].values()), f"service layer, {backend}"))
+        print()
+        print(table(list(cpu[backend].values()), f"service layer, {backend}: CPU per entry"))
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -411,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
                     "command": " ".join(sys.argv),
                     "reference": [s.to_json() for s in refs.values()],
                     "results": {b: [s.to_json() for s in r.values()] for b, r in results.items()},
+                    "cpu": {b: [s.to_json() for s in r.values()] for b, r in cpu.items()},
+                    "load_at_end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
                 },
                 indent=2,
             )

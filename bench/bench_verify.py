@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import sys
@@ -166,6 +167,13 @@ def cached_store(cache: Path, entries: int, batch: int) -> tuple[Path, dict[str,
     return db, meta
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the verify workers)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
 def ref_verify_rate() -> float:
     key = generate_key()
     raw = canonical_bytes(sample_content().to_json())
@@ -208,23 +216,29 @@ def main(argv: list[str] | None = None) -> int:
         "bare scan of the entries table": Series("bare scan of the entries table", "rows/s"),
     }
     results = {w: Series(f"verify_store, {w} worker{'s' if w > 1 else ''}") for w in workers}
+    cpu_cost = {
+        w: Series(f"verify_store, {w} worker{'s' if w > 1 else ''}", "CPU µs/entry")
+        for w in workers
+    }
     store = open_store(str(db))
     try:
         for rnd in range(1, args.repeat + 1):
             refs["Ed25519 verify (PyNaCl, 1 core)"].values.append(ref_verify_rate())
             refs["bare scan of the entries table"].values.append(ref_scan_rate(db))
             for w in workers:
-                began = time.perf_counter()
+                began, cpu = time.perf_counter(), cpu_seconds()
                 report = verify_store(store, workers=w)
-                elapsed = time.perf_counter() - began
+                elapsed, cpu = time.perf_counter() - began, cpu_seconds() - cpu
                 if not report.ok or report.checked != args.entries:
                     print(f"verification failed: {report.first_failure}", file=sys.stderr)
                     return 1
                 results[w].values.append(report.checked / elapsed)
+                cpu_cost[w].values.append(cpu / report.checked * 1e6)
                 print(
                     f"round {rnd}/{args.repeat}: {w} worker(s): {report.checked:,} entries, "
                     f"{report.checkpoints} checkpoints in {elapsed:.1f}s "
-                    f"= {report.checked / elapsed:,.0f}/s",
+                    f"= {report.checked / elapsed:,.0f}/s; "
+                    f"CPU {cpu / report.checked * 1e6:.1f} µs/entry (main + workers)",
                     flush=True,
                 )
     finally:
@@ -233,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(list(refs.values()), "reference figures (same run)"))
     print()
     print(table(list(results.values()), f"verification of {args.entries:,} entries (SQLite)"))
+    print()
+    print(table(list(cpu_cost.values()), "CPU time per entry, main process and workers"))
     print(f"\nstore built through append_many at {meta.get('build_rate')} entries/s")
     if args.json:
         Path(args.json).write_text(
@@ -243,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
                     "store": meta,
                     "reference": [s.to_json() for s in refs.values()],
                     "results": [s.to_json() for s in results.values()],
+                    "cpu": [s.to_json() for s in cpu_cost.values()],
+                    "load_at_end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
                 },
                 indent=2,
             )
