@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import queue
 import threading
 import time
@@ -168,18 +169,25 @@ def _calls(leaky: Leaky, spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[
             if path == "/v1/stream":
                 continue  # never ends; read from a real server in its own test
             params = op.get("parameters", [])
-            for target in leaky.canaries:
+            for n, target in enumerate(leaky.canaries):
                 options = {
                     p["name"]: _values(p["name"], p.get("schema", {}), leaky, target)
                     for p in params
                 }
                 defaults = {name: values[0] for name, values in options.items()}
-                variants = [defaults] + [
-                    {**defaults, name: value}
-                    for name, values in options.items()
-                    for value in values[1:]
-                ]
+                # Every canary's own id and seq reach every route; the variations of each
+                # parameter are tried around the first two (su's and uk's), which keeps
+                # the number of calls in check as capabilities add routes.
+                variants = [defaults]
+                if n < 2:
+                    variants += [
+                        {**defaults, name: value}
+                        for name, values in options.items()
+                        for value in values[1:]
+                    ]
                 bodies = _bodies(path, leaky, target) if "requestBody" in op else [None]
+                if n >= 2:
+                    bodies = bodies[:2]
                 for assignment, body in itertools.product(variants, bodies):
                     url = path
                     query: dict[str, Any] = {}
@@ -200,12 +208,26 @@ def _calls(leaky: Leaky, spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[
                     yield method.upper(), url, kwargs
 
 
+def _unique(
+    calls: Iterator[tuple[str, str, dict[str, Any]]],
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """The calls without repeats (routes without parameters come out once per canary)."""
+    seen: set[str] = set()
+    out = []
+    for call in calls:
+        key = json.dumps(call, sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            out.append(call)
+    return out
+
+
 def test_no_route_shows_a_party_what_was_not_released_to_it(leaky: Leaky) -> None:
     spec = leaky.call("GET", "/openapi.json", None).json()
     assert len(spec["paths"]) >= 15
     callers: list[tuple[str | None, str | None]] = list(READERS.items())
     callers.append((None, None))
-    calls = list(_calls(leaky, spec))
+    calls = _unique(_calls(leaky, spec))
     seen_paths = {url for _, url, _ in calls}
     assert any(u.startswith("/v1/entries/") for u in seen_paths)
     statuses: dict[int, int] = {}
