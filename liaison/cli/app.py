@@ -15,8 +15,9 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from liaison.cli import admin, member, picture, record, serve
+from liaison.cli import admin, agreements, meetings, member, messages, picture, record, serve
 from liaison.cli.output import EXIT_REFUSED, error, exit_code
+from liaison.cli.tak import member_cert
 from liaison.errors import LiaisonError
 
 __all__ = ["ADMIN_PANEL", "MEMBER_PANEL", "app", "main"]
@@ -63,6 +64,7 @@ app = typer.Typer(
 app.command(rich_help_panel=ADMIN_PANEL)(admin.init)
 app.add_typer(admin.party_app, name="party", rich_help_panel=ADMIN_PANEL)
 app.add_typer(member.member_app, name="member", rich_help_panel=ADMIN_PANEL)
+member.member_app.command("cert")(member_cert)
 app.command(rich_help_panel=ADMIN_PANEL)(admin.verify)
 app.command(rich_help_panel=ADMIN_PANEL)(admin.export)
 app.command(rich_help_panel=ADMIN_PANEL)(admin.rebuild)
@@ -78,6 +80,16 @@ app.command(rich_help_panel=MEMBER_PANEL)(record.checkpoint)
 app.add_typer(record.proof_app, name="proof", rich_help_panel=MEMBER_PANEL)
 app.command(rich_help_panel=MEMBER_PANEL)(record.kinds)
 app.add_typer(picture.picture_app, name="picture", rich_help_panel=MEMBER_PANEL)
+app.add_typer(messages.channel_app, name="channel", rich_help_panel=MEMBER_PANEL)
+app.add_typer(messages.message_app, name="message", rich_help_panel=MEMBER_PANEL)
+app.add_typer(agreements.agreement_app, name="agreement", rich_help_panel=MEMBER_PANEL)
+app.command(rich_help_panel=MEMBER_PANEL)(agreements.obligations)
+app.add_typer(agreements.compliance_app, name="compliance", rich_help_panel=MEMBER_PANEL)
+app.command(rich_help_panel=MEMBER_PANEL)(agreements.breaches)
+app.add_typer(agreements.breach_app, name="breach", rich_help_panel=MEMBER_PANEL)
+app.add_typer(meetings.meeting_app, name="meeting", rich_help_panel=MEMBER_PANEL)
+app.add_typer(meetings.account_app, name="account", rich_help_panel=MEMBER_PANEL)
+app.add_typer(meetings.agreed_record_app, name="agreed-record", rich_help_panel=MEMBER_PANEL)
 
 
 def main() -> None:
