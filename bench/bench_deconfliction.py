@@ -357,10 +357,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             loop_samples.append(time.perf_counter() - t)
             loop_bad += got != expected
         mismatches += loop_bad
-        print(
-            f"shapely loop : {timing(loop_samples)}   ({loop_n} queries; "
-            f"{'identical' if not loop_bad else f'{loop_bad} DIFFER'})"
-        )
+        if loop_n:
+            print(
+                f"shapely loop : {timing(loop_samples)}   ({loop_n} queries; "
+                f"{'identical' if not loop_bad else f'{loop_bad} DIFFER'})"
+            )
 
         if pg is not None and n <= args.postgis_max:
             load_s = pg.load(new)
