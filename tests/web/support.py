@@ -335,3 +335,61 @@ def _normal(kind: str, body: dict[str, Any]) -> dict[str, Any]:
 
     normal: dict[str, Any] = KINDS.get(kind).validate(body)
     return normal
+
+
+# --- messages, an agreement and a meeting ---------------------------------------------------
+
+
+def seed_diplomacy(world: World) -> dict[str, Any]:
+    """A channel with sent, acknowledged and draft messages; an agreement uk signed and su has
+    not; and the 20 February 1943 meeting with both sides' accounts, which diverge."""
+    from liaison.agreements.model import sign_version
+    from tests.meetings.support import fixture, meeting_20_february
+
+    node = world.node
+    made: dict[str, Any] = {}
+    node.messages.open_channel("kerr", "bmm-moscow", "British Military Mission, Moscow", ["su"])
+    first = node.messages.draft(
+        "kerr",
+        "bmm-moscow",
+        "Exchange of operational information",
+        "As the armies of our three countries converge, the exchange of operational "
+        "information will become increasingly important.",
+        ["su"],
+        precedence="priority",
+    )
+    node.messages.approve("kerr", first.id)
+    made["sent"] = node.messages.send("kerr", first.id, dtg="121630Z JUL 44")
+    node.messages.acknowledge("molotov", made["sent"].id)
+    made["draft"] = node.messages.draft(
+        "kerr",
+        "bmm-moscow",
+        "Bomb line on the Danube",
+        "We propose that the bomb line follow the Danube until further notice.",
+        ["su"],
+    )
+    terms = {
+        "title": "Consultation before arrangements with minor allies",
+        "text": "Neither party will make arrangements with a minor ally\n"
+        "without full consultation with the other.",
+        "parties": ["su", "uk"],
+        "topic": "diplomacy",
+    }
+    agreement = node.agreements.draft("eden", terms)
+    node.agreements.consult("eden", agreement.id, ["su"])
+    node.agreements.answer(
+        "molotov", agreement.id, agreement.id, "reserve", "The Soviet Government will reply."
+    )
+    stored = dict(agreement.content.body)
+    signature = sign_version(world.members["eden"].key, agreement.id, agreement.id, stored)
+    node.agreements.sign("eden", signature)
+    made["agreement"] = agreement
+    meeting = meeting_20_february(node.meetings, release=("su",))
+    node.meetings.file_account(
+        "kerr", meeting.id, fixture("1943-02-20-united-kingdom-clark-kerr"), release=["su"]
+    )
+    node.meetings.file_account(
+        "molotov", meeting.id, fixture("1943-02-20-soviet-union-molotov"), release=["uk"]
+    )
+    made["meeting"] = meeting
+    return made
