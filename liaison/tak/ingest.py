@@ -1,0 +1,275 @@
+"""CoT events from a member's devices onto the record, through the services.
+
+What each event becomes (by :func:`~liaison.cot.event_kind`):
+
+============ ===========================================================================
+position     a ``tak.report`` (the event as received) then a ``picture.unit`` report of the
+             member's party, both with the release the event asks for
+             (:func:`~liaison.tak.mapping.release_of`), in one group commit with the rest of
+             the batch
+shape, route a ``tak.draft`` for the party to confirm (own party only); a later event with
+marker       the same uid updates the open draft (or changes nothing, when only its times
+             moved: devices re-send drawings)
+delete       the open draft with that uid is marked ``deleted``; else the unit's current
+             report is corrected to go stale now (a new ``picture.unit`` superseding it, with
+             the delete kept as its ``tak.report``); else ``nothing_to_delete``
+ping         answered (:func:`~liaison.cot.ping_reply`), nothing recorded
+other        not recorded (chat, file transfers, TAK control, range-and-bearing lines)
+============ ===========================================================================
+
+Each event succeeds or fails on its own, and a failure is an :class:`Outcome` with a stable
+code and a message for the connection's log: a bad event never costs the good ones beside it.
+Positions are appended in batches (``append_many``, one durable transaction for many events);
+drafts and deletes read the record before writing, so they go one at a time under a lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from liaison.cot import (
+    CotEvent,
+    EventKind,
+    deleted_uid,
+    event_kind,
+    parse_event,
+    ping_reply,
+    serialize_event,
+)
+from liaison.domain.entry import StoredEntry
+from liaison.domain.time import format_time
+from liaison.errors import LiaisonError, NotFound
+from liaison.geometry import decode_instant, encode_instant
+from liaison.projections.picture import UNIT, proj_picture_units
+from liaison.services.record import AppendRequest, RecordService
+from liaison.store import queries as q
+from liaison.tak.kinds import DRAFT, REPORT, latest_draft
+from liaison.tak.mapping import (
+    TakError,
+    draft_body,
+    release_of,
+    unit_bodies,
+    unit_id_of,
+    warning_texts,
+)
+
+__all__ = ["Ingest", "Outcome"]
+
+_ONE_MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one event: an action, the entries written, or a refusal with its code."""
+
+    uid: str
+    type: str
+    kind: EventKind
+    action: str
+    entries: tuple[str, ...] = ()
+    code: str | None = None
+    message: str | None = None
+    reply: CotEvent | None = field(default=None, compare=False)
+
+    @property
+    def refused(self) -> bool:
+        return self.action == "refused"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "uid": self.uid,
+            "type": self.type,
+            "kind": self.kind,
+            "action": self.action,
+            "entries": list(self.entries),
+        }
+        if self.code is not None:
+            out["error"] = {"code": self.code, "message": self.message}
+        if self.reply is not None:
+            out["reply"] = serialize_event(self.reply).decode()
+        return out
+
+
+def _outcome(event: CotEvent, kind: EventKind, action: str, *entries: str) -> Outcome:
+    return Outcome(event.uid, event.type, kind, action, tuple(entries))
+
+
+def _refused(event: CotEvent, kind: EventKind, error: TakError) -> Outcome:
+    return Outcome(event.uid, event.type, kind, "refused", (), error.code, error.message)
+
+
+def _same_drawing(old: CotEvent, new: CotEvent) -> bool:
+    """Equal but for the times: ATAK re-sends a drawing with new times every so often."""
+    return dataclasses.replace(new, time=old.time, start=old.start, stale=old.stale) == old
+
+
+class Ingest:
+    """Turns a member's CoT events into entries; safe to call from many threads."""
+
+    def __init__(self, record: RecordService) -> None:
+        self.record = record
+        #: drafts and deletes read before they write: one at a time (see the module docstring)
+        self.serial_lock = threading.Lock()
+
+    def ingest(
+        self, member: str, events: Sequence[CotEvent], *, now: datetime | None = None
+    ) -> list[Outcome]:
+        """Record what each event says for ``member``'s party; one outcome per event, in order."""
+        moment = now or self.record.clock()
+        kinds = [event_kind(e) for e in events]
+        try:
+            authority = self.record.authority(member)
+        except NotFound:
+            authority = None
+        if authority is None or authority.revoked:
+            error = TakError("refused", f"not-permitted: {member} may not act for a party now")
+            return [
+                _refused(e, k, error) if k != "ping" else self._pong(e, moment)
+                for e, k in zip(events, kinds, strict=True)
+            ]
+        party = authority.party
+        with self.record.store.read() as conn:
+            parties = {p.id for p in q.parties(conn)}
+        outcomes: list[Outcome | None] = [None] * len(events)
+        positions: list[tuple[int, dict[str, Any], dict[str, Any], list[str] | None]] = []
+        serial: list[tuple[int, list[str] | None]] = []
+        for i, (event, kind) in enumerate(zip(events, kinds, strict=True)):
+            if kind == "ping":
+                outcomes[i] = self._pong(event, moment)
+                continue
+            if kind == "other":
+                outcomes[i] = Outcome(
+                    event.uid,
+                    event.type,
+                    kind,
+                    "ignored",
+                    code="not_recorded",
+                    message=f"type {event.type[:64]} is not a position, drawing, route, marker, "
+                    "delete or ping; nothing was recorded",
+                )
+                continue
+            try:
+                release = None if kind == "delete" else release_of(event, parties)
+                if kind == "position":
+                    unit, report = unit_bodies(event)
+                    positions.append((i, unit, report, release))
+                else:
+                    serial.append((i, release))
+            except TakError as exc:
+                outcomes[i] = _refused(event, kind, exc)
+        if positions:
+            self._positions(member, events, positions, outcomes)
+        if serial:
+            with self.serial_lock:
+                for i, release in serial:
+                    event = events[i]
+                    try:
+                        if kinds[i] == "delete":
+                            outcomes[i] = self._delete(member, party, event, moment)
+                        else:
+                            outcomes[i] = self._draft(member, party, event, kinds[i], release)
+                    except TakError as exc:
+                        outcomes[i] = _refused(event, kinds[i], exc)
+                    except LiaisonError as exc:
+                        outcomes[i] = _refused(event, kinds[i], TakError.from_record(exc))
+        done = [o for o in outcomes if o is not None]
+        assert len(done) == len(events)
+        return done
+
+    @staticmethod
+    def _pong(event: CotEvent, now: datetime) -> Outcome:
+        return dataclasses.replace(
+            _outcome(event, "ping", "answered"), reply=ping_reply(event, now=now)
+        )
+
+    def _positions(
+        self,
+        member: str,
+        events: Sequence[CotEvent],
+        positions: list[tuple[int, dict[str, Any], dict[str, Any], list[str] | None]],
+        outcomes: list[Outcome | None],
+    ) -> None:
+        requests: list[AppendRequest] = []
+        for _, unit, report, release in positions:
+            # The report goes first, so whoever reads the unit report finds it already there.
+            requests.append(AppendRequest(member, REPORT, report, release=release))
+            requests.append(AppendRequest(member, UNIT, unit, release=release))
+        results = self.record.append_many(requests)
+        for n, (i, _, _, _) in enumerate(positions):
+            told, made = results[2 * n], results[2 * n + 1]
+            event = events[i]
+            if isinstance(made, StoredEntry):
+                written = [made.id] + ([told.id] if isinstance(told, StoredEntry) else [])
+                outcomes[i] = _outcome(event, "position", "reported", *written)
+            else:
+                outcomes[i] = _refused(event, "position", TakError.from_record(made))
+
+    def _draft(
+        self, member: str, party: str, event: CotEvent, kind: EventKind, release: list[str] | None
+    ) -> Outcome:
+        body = draft_body(event, release)
+        with self.record.store.read() as conn:
+            current = latest_draft(conn, party, event.uid)
+        if current is None or current.state != "open":
+            entry = self.record.append(AppendRequest(member, DRAFT, body, release=[]))
+            return _outcome(event, kind, "drafted", entry.id)
+        old = self.record.get(party, current.id).content.body
+        before = parse_event(old["event"].encode())
+        if _same_drawing(before, event) and old["release"] == body["release"]:
+            return _outcome(event, kind, "unchanged", current.id)
+        entry = self.record.append(
+            AppendRequest(member, DRAFT, body, release=[], supersedes=current.id)
+        )
+        return _outcome(event, kind, "updated", entry.id)
+
+    def _delete(self, member: str, party: str, event: CotEvent, now: datetime) -> Outcome:
+        target = deleted_uid(event)
+        assert target is not None
+        with self.record.store.read() as conn:
+            draft = latest_draft(conn, party, target)
+            units = proj_picture_units
+            unit = conn.execute(
+                select(units.c.id, units.c.stale_time)
+                .where(units.c.party == party, units.c.unit == unit_id_of(target))
+                .order_by(units.c.time.desc(), units.c.seq.desc())
+                .limit(1)
+            ).first()
+        if draft is not None and draft.state == "open":
+            body = dict(self.record.get(party, draft.id).content.body)
+            body.update(state="deleted", note="deleted from a TAK device", warnings=[])
+            entry = self.record.append(
+                AppendRequest(member, DRAFT, body, release=[], supersedes=draft.id)
+            )
+            return _outcome(event, "delete", "deleted", entry.id)
+        if unit is not None and unit.stale_time > format_time(now):
+            old = self.record.get(party, unit.id)
+            body = dict(old.content.body)
+            reported = old.content.body["time"]
+            body["stale_time"] = encode_instant(max(now, decode_instant(reported) + _ONE_MS))
+            keep = [p for p in old.content.release if p != party]
+            report = {
+                "unit": body["unit"],
+                "time": reported,
+                "event": serialize_event(event).decode(),
+                "warnings": warning_texts(event),
+            }
+            results = self.record.append_many(
+                [
+                    AppendRequest(member, REPORT, report, release=keep),
+                    AppendRequest(member, UNIT, body, release=keep, supersedes=unit.id),
+                ]
+            )
+            corrected = results[1]
+            if not isinstance(corrected, StoredEntry):
+                raise TakError.from_record(corrected)
+            return _outcome(event, "delete", "deleted", corrected.id)
+        raise TakError(
+            "nothing_to_delete", "no open drawing and no current unit of your party has that uid"
+        )

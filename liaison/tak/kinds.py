@@ -1,0 +1,336 @@
+"""The entry kinds TAK traffic puts on the record, their guards and their projections.
+
+* ``tak.report`` — the CoT event behind one unit position report, as received (in the canonical
+  form :func:`~liaison.cot.serialize_event` writes, so every unknown ``<detail>`` child is kept),
+  with the parser's warnings. The unit body (``picture.unit``) holds what the picture needs;
+  this holds everything else the device said: uid, type, how, ``hae``/``ce``/``le``, callsign,
+  team, battery, plug-in detail. It is appended just *before* its unit report, with the same
+  release set, so whoever reads the unit report later finds its report at a lower sequence
+  number (:func:`report_for`), and what is read is each entry on its own through the release
+  filter. A delete of a unit (``t-x-d-d``) is a report whose event is the delete.
+* ``tak.draft`` — a drawing, route or marker sent from a TAK device, which is *not* an operation
+  or control measure until a commander of the party confirms it. Released to its own party only
+  (a guard); the release the event asked for (``releasableTo``) is kept in the body and applies
+  when it is confirmed. Versions supersede each other: an update from the device, a delete
+  (``deleted``), a confirmation (``confirmed``, naming the operation or measure entry) or a
+  discard (``discarded``); only an ``open`` draft changes.
+
+Both fall under the mandate topic ``coordination``, like the picture, and need an officer: a
+device reports and proposes; committing forces stays with commanders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+from sqlalchemy import BigInteger, Column, Connection, String, Table, select
+
+from liaison.cot import CotError, parse_event, serialize_event
+from liaison.domain.entry import StoredEntry
+from liaison.domain.kinds import KINDS, Body, KindSpec
+from liaison.domain.party import check_identifier
+from liaison.domain.roles import Role
+from liaison.domain.time import format_time
+from liaison.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from liaison.geometry import GeometryError, decode_instant, decode_shape
+from liaison.picture.bodies import check_entry_id, check_ref, normal_instant
+from liaison.picture.kinds import PICTURE_TOPIC
+from liaison.projections import PROJECTORS, Projector
+from liaison.projections.picture import MEASURE, OPERATION
+from liaison.services.guards import GUARDS, GuardContext
+from liaison.store import queries as q
+from liaison.store.schema import metadata
+
+__all__ = [
+    "DRAFT",
+    "DRAFT_SHAPES",
+    "DRAFT_STATES",
+    "REPORT",
+    "DraftBody",
+    "ReportBody",
+    "latest_draft",
+    "proj_tak_drafts",
+    "proj_tak_reports",
+    "report_for",
+]
+
+REPORT = "tak.report"
+DRAFT = "tak.draft"
+
+DraftState = Literal["open", "deleted", "confirmed", "discarded"]
+DraftShape = Literal["polygon", "line", "rectangle", "circle", "route", "marker"]
+DRAFT_STATES: tuple[str, ...] = ("open", "deleted", "confirmed", "discarded")
+DRAFT_SHAPES: tuple[str, ...] = ("polygon", "line", "rectangle", "circle", "route", "marker")
+
+#: An event is kept whole; the record's 256 KiB limit on an entry bounds it in the end.
+_MAX_EVENT_CHARS = 200_000
+_MAX_WARNINGS = 32
+_MAX_UID = 1024
+
+
+def normal_event(value: Any) -> str:
+    """The CoT event text in canonical form; anything that does not parse is refused."""
+    if not isinstance(value, str) or len(value) > _MAX_EVENT_CHARS:
+        raise ValueError(f"event must be CoT XML text of at most {_MAX_EVENT_CHARS} characters")
+    try:
+        return serialize_event(parse_event(value.encode())).decode()
+    except CotError as exc:
+        raise ValueError(f"event is not a valid CoT event: {exc}") from None
+
+
+def _warnings(value: list[str]) -> list[str]:
+    if len(value) > _MAX_WARNINGS or any(len(w) > 500 for w in value):
+        raise ValueError(f"at most {_MAX_WARNINGS} warnings of at most 500 characters")
+    return value
+
+
+class ReportBody(Body):
+    """The CoT event behind the unit report of ``unit`` at ``time``."""
+
+    unit: str
+    time: str
+    event: str
+    warnings: list[str] = Field(default_factory=list)
+
+    _u = field_validator("unit")(lambda v: check_ref(v, "unit"))
+    _t = field_validator("time", mode="before")(normal_instant)
+    _e = field_validator("event", mode="before")(normal_event)
+    _w = field_validator("warnings")(_warnings)
+
+
+class DraftBody(Body):
+    """A drawing, route or marker from a TAK device, for its party to confirm."""
+
+    uid: str = Field(min_length=1, max_length=_MAX_UID)
+    state: DraftState = "open"
+    shape: DraftShape
+    geometry: dict[str, Any]
+    name: str = Field(default="", max_length=200)
+    event: str
+    release: list[str] | None = None
+    warnings: list[str] = Field(default_factory=list)
+    confirmed_as: str | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+    _e = field_validator("event", mode="before")(normal_event)
+    _w = field_validator("warnings")(_warnings)
+
+    @field_validator("geometry")
+    @classmethod
+    def _geometry(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            decode_shape(value)
+        except GeometryError as exc:
+            raise ValueError(f"geometry: {exc.detail}") from None
+        return value
+
+    @field_validator("release")
+    @classmethod
+    def _release(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        return sorted({check_identifier(p, "party id") for p in value})
+
+    @field_validator("confirmed_as")
+    @classmethod
+    def _confirmed(cls, value: str | None) -> str | None:
+        return None if value is None else check_entry_id(value)
+
+    @model_validator(mode="after")
+    def _states(self) -> DraftBody:
+        if (self.state == "confirmed") != (self.confirmed_as is not None):
+            raise ValueError("confirmed_as is given exactly when the state is confirmed")
+        if parse_event(self.event.encode()).uid != self.uid:
+            raise ValueError("uid must be the uid of the event")
+        return self
+
+
+# --- projections --------------------------------------------------------------------------
+
+proj_tak_reports = Table(
+    "proj_tak_reports",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False, index=True),
+    Column("party", String(32), nullable=False),
+    Column("unit", String(64), nullable=False, index=True),
+    Column("time", String(32), nullable=False),
+)
+
+proj_tak_drafts = Table(
+    "proj_tak_drafts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("root", String(64), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("party", String(32), nullable=False),
+    Column("uid", String(_MAX_UID), nullable=False),
+    Column("uid_key", String(64), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("supersedes", String(64), nullable=True, index=True),
+)
+
+
+def uid_key(uid: str) -> str:
+    """A fixed-width index key for a CoT uid (uids may be up to 1024 characters)."""
+    return hashlib.sha256(uid.encode()).hexdigest()
+
+
+def _apply(conn: Connection, entry: StoredEntry) -> None:
+    body = entry.content.body
+    if entry.content.kind == REPORT:
+        conn.execute(
+            proj_tak_reports.insert().values(
+                id=entry.id,
+                seq=entry.seq,
+                party=entry.content.party,
+                unit=body["unit"],
+                time=format_time(decode_instant(body["time"])),
+            )
+        )
+        return
+    root = entry.id
+    if entry.content.supersedes is not None:
+        old = conn.execute(
+            select(proj_tak_drafts.c.root).where(proj_tak_drafts.c.id == entry.content.supersedes)
+        ).scalar()
+        root = str(old) if old is not None else entry.id
+    conn.execute(
+        proj_tak_drafts.insert().values(
+            id=entry.id,
+            root=root,
+            seq=entry.seq,
+            party=entry.content.party,
+            uid=body["uid"],
+            uid_key=uid_key(body["uid"]),
+            state=body["state"],
+            supersedes=entry.content.supersedes,
+        )
+    )
+
+
+TAK_PROJECTOR = PROJECTORS.register(
+    Projector(
+        name="tak",
+        kinds=frozenset({REPORT, DRAFT}),
+        tables=(proj_tak_reports, proj_tak_drafts),
+        apply=_apply,
+    )
+)
+
+
+def latest_draft(conn: Connection, party: str, uid: str) -> Any:
+    """The latest version of the party's most recent draft chain for ``uid``, or None."""
+    table = proj_tak_drafts
+    newer = select(table.c.supersedes).where(table.c.supersedes.is_not(None))
+    return conn.execute(
+        select(table)
+        .where(
+            table.c.uid_key == uid_key(uid),
+            table.c.party == party,
+            table.c.uid == uid,
+            table.c.id.not_in(newer),
+        )
+        .order_by(table.c.seq.desc())
+        .limit(1)
+    ).first()
+
+
+def report_for(conn: Connection, reader: str, party: str, unit: str, time: str, before: int) -> Any:
+    """The ``tak.report`` behind the unit report at ``before`` (its seq), as ``reader`` may read it.
+
+    ``time`` is the unit report's time in the store's text form. The report is the latest one
+    for that unit and time written before the unit report, and is returned only when it is
+    released to ``reader`` (None otherwise).
+    """
+    table = proj_tak_reports
+    row = conn.execute(
+        select(table.c.seq)
+        .where(
+            table.c.unit == unit,
+            table.c.party == party,
+            table.c.time == time,
+            table.c.seq < before,
+        )
+        .order_by(table.c.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return q.get_entry_by_seq(conn, int(row.seq), reader)
+
+
+# --- guards -------------------------------------------------------------------------------
+
+
+def _party(ctx: GuardContext) -> str:
+    if ctx.party is None or ctx.authority is None:
+        raise NotPermitted(f"{ctx.kind} entries are written by a member for their party")
+    return ctx.party
+
+
+def guard_report(ctx: GuardContext) -> None:
+    _party(ctx)
+
+
+def guard_draft(ctx: GuardContext) -> None:
+    party = _party(ctx)
+    body = ctx.body
+    if tuple(ctx.release) != (party,):
+        raise NotPermitted(
+            "a draft is released to its own party only; the release it asks for applies when "
+            "it is confirmed"
+        )
+    if ctx.supersedes is None:
+        if body["state"] != "open":
+            raise InvalidInput("a new draft is open")
+        current = latest_draft(ctx.conn, party, body["uid"])
+        if current is not None and current.state == "open":
+            raise Conflict("your party already has an open draft with this uid; update it")
+        return
+    old = ctx.conn.execute(
+        select(proj_tak_drafts).where(proj_tak_drafts.c.id == ctx.supersedes)
+    ).first()
+    if old is None:
+        raise NotFound("no such draft of your party")
+    if old.state != "open":
+        raise Conflict(f"this draft was {old.state}; it can no longer change")
+    if old.uid != body["uid"]:
+        raise InvalidInput("a new version of a draft keeps its uid")
+    if body["state"] == "confirmed":
+        made = q.get_entry(ctx.conn, body["confirmed_as"], party)
+        if (
+            made is None
+            or made.content.party != party
+            or made.content.kind not in (OPERATION, MEASURE)
+        ):
+            raise NotFound("confirmed_as must be an operation or measure of your party")
+
+
+def _topic(_body: object) -> str:
+    return PICTURE_TOPIC
+
+
+KINDS.register(
+    KindSpec(
+        REPORT,
+        ReportBody,
+        Role.OFFICER,
+        "The CoT event behind a unit position report from a TAK device, with its warnings.",
+        topic=_topic,
+    )
+)
+KINDS.register(
+    KindSpec(
+        DRAFT,
+        DraftBody,
+        Role.OFFICER,
+        "A drawing, route or marker from a TAK device, released to its own party only, until a "
+        "commander confirms it as an operation or control measure.",
+        topic=_topic,
+    )
+)
+GUARDS.register(REPORT, guard_report)
+GUARDS.register(DRAFT, guard_draft)

@@ -1,0 +1,357 @@
+"""CoT out: what each connected TAK device receives, read entry by entry as its party.
+
+Why this shape. The record's broadcaster says only that the log grew; a :class:`PartyTail`
+then reads the new entries *as the party* (``record.list(party, EntryFilter(after=...))``, the
+same release filter as every other read) and renders each one (:mod:`liaison.tak.render`).
+Filtering is per entry, never per stream: an entry not released to the party is never read for
+it, so no CoT is ever built from it. One tail per party serves every device of that party;
+what differs between devices is only echo suppression (a device is not sent back its own
+position) and which uids each was already sent.
+
+A device that connects first gets a snapshot — current units, live operations and measures,
+open conflicts and open drafts, as the picture's views show them to its party — then
+everything appended after. Entries appended while the snapshot is being read may come twice;
+a TAK client just redraws. Nothing is sent for entries that are not on a map (messages,
+agreements, notes).
+
+A slow device is cut off rather than buffered without limit: each subscriber holds at most
+``max_pending`` batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from liaison.cot import CotEvent, serialize_events
+from liaison.domain.entry import StoredEntry
+from liaison.domain.time import format_time, utcnow
+from liaison.geometry import decode_instant
+from liaison.node import Node
+from liaison.projections.picture import (
+    OPERATION,
+    proj_picture_measures,
+    proj_picture_operations,
+)
+from liaison.store import queries as q
+from liaison.store.queries import EntryFilter
+from liaison.tak.kinds import proj_tak_drafts, report_for
+from liaison.tak.render import Rendering, delete_events, render
+
+__all__ = ["LogWaker", "OutboundHub", "PartyTail", "Subscriber"]
+
+log = logging.getLogger("liaison.tak.outbound")
+
+_PAGE = 500
+#: how often the log size is polled for appends made by another process
+DEFAULT_POLL_SECONDS = 0.5
+
+
+class LogWaker:
+    """Wakes asyncio waiters on one loop when the log grows (one thread for all of them)."""
+
+    def __init__(self, node: Node, poll_seconds: float = DEFAULT_POLL_SECONDS) -> None:
+        self._record = node.record
+        self._poll = poll_seconds
+        self._size = 0
+        self._lock = threading.Lock()
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    async def wait_beyond(self, size: int, timeout: float) -> bool:
+        """Wait until the log is known to hold more than ``size`` entries; False on timeout."""
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            if self._size > size or self._stopped.is_set():
+                return self._size > size
+            self._waiters.add(waiter)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="liaison-tak-waker", daemon=True
+                )
+                self._thread.start()
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await waiter[1].wait()
+        finally:
+            with self._lock:
+                self._waiters.discard(waiter)
+        return self._size > size
+
+    def prime(self, size: int) -> None:
+        """Start from a log size read elsewhere (before the thread has reported any)."""
+        with self._lock:
+            self._size = max(self._size, size)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        with self._lock:
+            waiters = list(self._waiters)
+        for loop, event in waiters:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(event.set)
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            known = self._size
+            grown = self._record.live.wait_beyond(known, self._poll)
+            if grown <= known:
+                try:
+                    grown = self._record.size()
+                except Exception:
+                    log.exception("cannot read the log size; retrying")
+                    self._stopped.wait(self._poll)
+                    continue
+            if grown > known:
+                with self._lock:
+                    self._size = max(self._size, grown)
+                self._wake()
+
+
+def _lookups(
+    conn: Any, reader: str
+) -> tuple[Callable[[StoredEntry], str], Callable[[StoredEntry], StoredEntry | None]]:
+    def root_of(entry: StoredEntry) -> str:
+        table = (
+            proj_picture_operations if entry.content.kind == OPERATION else proj_picture_measures
+        )
+        root = conn.execute(select(table.c.root).where(table.c.id == entry.id)).scalar()
+        return str(root or entry.id)
+
+    def report_of(entry: StoredEntry) -> StoredEntry | None:
+        body = entry.content.body
+        time = format_time(decode_instant(body["time"]))
+        found: StoredEntry | None = report_for(
+            conn, reader, str(entry.content.party), str(body["unit"]), time, entry.seq
+        )
+        return found
+
+    return root_of, report_of
+
+
+def _render_all(
+    conn: Any, reader: str, entries: list[StoredEntry], now: datetime
+) -> list[tuple[int, Rendering]]:
+    root_of, report_of = _lookups(conn, reader)
+    out = []
+    for entry in entries:
+        try:
+            rendering = render(entry, reader=reader, now=now, root_of=root_of, report_of=report_of)
+        except Exception:  # one unrenderable entry must not stop a party's feed
+            log.exception("entry %s cannot be rendered as CoT", entry.seq)
+            continue
+        if rendering is not None:
+            out.append((entry.seq, rendering))
+    return out
+
+
+def read_page(
+    node: Node, reader: str, after: int, now: datetime
+) -> tuple[int, list[tuple[int, Rendering]]]:
+    """Entries after ``after`` released to ``reader``, rendered; and the new cursor."""
+    record = node.record
+    size = record.size()
+    entries = record.list(reader, EntryFilter(after=after, limit=_PAGE))
+    # The size is read first: every entry up to it is committed, so once a short page comes
+    # back, nothing the reader may see is left below it.
+    last = entries[-1].seq if entries else 0
+    cursor = last if len(entries) == _PAGE else max(after, size, last)
+    with record.store.read() as conn:
+        return cursor, _render_all(conn, reader, entries, now)
+
+
+def read_snapshot(node: Node, reader: str, now: datetime) -> list[tuple[int, Rendering]]:
+    """What a device of ``reader``'s party should see on connecting (module docstring)."""
+    picture = node.picture
+    window_units = [u for u in picture.units(reader) if u["stale_time"] > format_time(now)]
+    seqs = {int(u["seq"]) for u in window_units}
+    seqs |= {int(o["seq"]) for o in picture.operations(reader)}
+    seqs |= {int(m["seq"]) for m in picture.measures(reader)}
+    seqs |= {int(c["notice_seq"]) for c in picture.conflicts(reader, status=None, limit=None)}
+    table = proj_tak_drafts
+    newer = select(table.c.supersedes).where(table.c.supersedes.is_not(None))
+    with node.record.store.read() as conn:
+        seqs |= {
+            int(r.seq)
+            for r in conn.execute(
+                select(table.c.seq).where(
+                    table.c.party == reader, table.c.state == "open", table.c.id.not_in(newer)
+                )
+            )
+        }
+        entries = [q.get_entry_by_seq(conn, seq, reader) for seq in sorted(seqs)]
+        found = [e for e in entries if e is not None]
+        return _render_all(conn, reader, found, now)
+
+
+@dataclass
+class Subscriber:
+    """One device's outbound stream: rendered batches waiting to be written, as bytes."""
+
+    party: str
+    start: int
+    max_pending: int
+    own_uids: set[str] = field(default_factory=set)
+    queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
+    sent: dict[str, set[str]] = field(default_factory=dict)
+    overflowed: bool = False
+
+    def offer(self, renderings: list[tuple[int, Rendering]], now: datetime) -> None:
+        """Queue what this device should receive of ``renderings`` (entries after its start)."""
+        events: list[CotEvent] = []
+        for seq, rendering in renderings:
+            if seq <= self.start:
+                continue
+            events += self._events(rendering, now)
+        self._put(events)
+
+    def offer_snapshot(self, renderings: list[tuple[int, Rendering]], now: datetime) -> None:
+        events: list[CotEvent] = []
+        for _, rendering in renderings:
+            events += self._events(rendering, now)
+        self._put(events)
+
+    def _events(self, rendering: Rendering, now: datetime) -> list[CotEvent]:
+        if rendering.key.startswith("unit:") and any(
+            e.uid in self.own_uids for e in rendering.events
+        ):
+            return []  # the device's own position, echoed back: it knows where it is
+        uids = {e.uid for e in rendering.events}
+        gone = (self.sent.get(rendering.key, set()) | set(rendering.gone)) - uids
+        self.sent[rendering.key] = uids
+        return [*rendering.events, *delete_events(sorted(gone), now)]
+
+    def _put(self, events: list[CotEvent]) -> None:
+        if not events or self.overflowed:
+            return
+        if self.queue.qsize() >= self.max_pending:
+            self.overflowed = True
+            self.queue.put_nowait(None)
+            return
+        self.queue.put_nowait(serialize_events(events))
+
+
+class PartyTail:
+    """Reads the log as one party and hands each rendered page to that party's subscribers."""
+
+    def __init__(self, hub: OutboundHub, party: str) -> None:
+        self.hub = hub
+        self.party = party
+        self.cursor = hub.waker.size
+        self.subscribers: set[Subscriber] = set()
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        hub = self.hub
+        loop = asyncio.get_running_loop()
+        while self.subscribers:
+            try:
+                cursor, page = await loop.run_in_executor(
+                    hub.executor, read_page, hub.node, self.party, self.cursor, utcnow()
+                )
+            except Exception:
+                log.exception("reading the record for party %s failed; retrying", self.party)
+                await asyncio.sleep(hub.poll_seconds)
+                continue
+            now = utcnow()
+            for subscriber in list(self.subscribers):
+                subscriber.offer(page, now)
+            self.cursor = max(self.cursor, cursor)
+            if self.cursor >= hub.waker.size:
+                await hub.waker.wait_beyond(self.cursor, timeout=hub.poll_seconds * 4)
+
+
+class OutboundHub:
+    """Every party tail of one listener, and the thread that wakes them."""
+
+    def __init__(
+        self,
+        node: Node,
+        *,
+        poll_seconds: float = DEFAULT_POLL_SECONDS,
+        max_pending: int = 2000,
+        threads: int = 2,
+    ) -> None:
+        self.node = node
+        self.poll_seconds = poll_seconds
+        self.max_pending = max_pending
+        self.waker = LogWaker(node, poll_seconds)
+        self.executor = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="liaison-tak-out"
+        )
+        self._tails: dict[str, PartyTail] = {}
+
+    async def subscribe(self, party: str, own_uids: set[str]) -> Subscriber:
+        """A device of ``party`` joins: its snapshot is queued first, then everything after."""
+        if self.waker.size == 0:
+            loop = asyncio.get_running_loop()
+            self.waker.prime(await loop.run_in_executor(self.executor, self.node.record.size))
+        tail = self._tails.get(party)
+        if tail is None or tail.task is None or tail.task.done():
+            tail = self._tails[party] = PartyTail(self, party)
+        subscriber = Subscriber(party, tail.cursor, self.max_pending, own_uids)
+        tail.subscribers.add(subscriber)
+        if tail.task is None:
+            tail.task = asyncio.create_task(tail.run(), name=f"liaison-tak-tail-{party}")
+        loop = asyncio.get_running_loop()
+        now = utcnow()
+        try:
+            snapshot = await loop.run_in_executor(
+                self.executor, read_snapshot, self.node, party, now
+            )
+        except Exception:
+            log.exception("the snapshot for party %s failed", party)
+            snapshot = []
+        # The snapshot goes before anything the tail queued meanwhile.
+        pending: list[bytes | None] = []
+        while not subscriber.queue.empty():
+            pending.append(subscriber.queue.get_nowait())
+        subscriber.offer_snapshot(snapshot, now)
+        for item in pending:
+            subscriber.queue.put_nowait(item)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        tail = self._tails.get(subscriber.party)
+        if tail is not None:
+            tail.subscribers.discard(subscriber)
+
+    async def stream(self, subscriber: Subscriber) -> AsyncIterator[bytes]:
+        """The subscriber's bytes, until it overflows or the hub stops."""
+        while True:
+            chunk = await subscriber.queue.get()
+            if chunk is None:
+                return
+            yield chunk
+
+    async def close(self) -> None:
+        self.waker.stop()
+        tasks = [t.task for t in self._tails.values() if t.task is not None]
+        for tail in self._tails.values():
+            for subscriber in list(tail.subscribers):
+                subscriber.queue.put_nowait(None)
+            tail.subscribers.clear()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.executor.shutdown(wait=False, cancel_futures=True)

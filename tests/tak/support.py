@@ -1,0 +1,173 @@
+"""CoT events to send, and a listener to send them to, for the TAK tests.
+
+Times are relative to now (the listener's outbound and the picture's "current" views read the
+wall clock), positions are around (10°E, 50°N) like the picture's tests. ``burrows`` (uk),
+``deane`` (us) and ``slavin`` (su) of ``tests/conftest.py`` are the members devices act for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeVar
+
+from liaison.cot import CotEvent, CotPoint, LatLon, polygon_event, position_report, serialize_event
+from liaison.node import Node
+from liaison.tak import CotListener, ListenerConfig
+
+__all__ = [
+    "PKI",
+    "drawing",
+    "now",
+    "ping",
+    "position",
+    "running_listener",
+    "until",
+    "wire",
+]
+
+T = TypeVar("T")
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def position(
+    uid: str = "ANDROID-0001",
+    *,
+    lat: float = 50.0,
+    lon: float = 10.0,
+    callsign: str = "ALPHA",
+    cot_type: str = "a-f-G-U-C",
+    stale_s: float = 600,
+    releasable_to: str | None = None,
+    caveat: str | None = None,
+    access: str | None = None,
+    extra: tuple[str, ...] = (),
+    at: datetime | None = None,
+) -> CotEvent:
+    moment = at or now()
+    return position_report(
+        uid=uid,
+        cot_type=cot_type,
+        point=CotPoint.from_floats(lat, lon, 120.0, 4.5, 9.0),
+        time=moment,
+        stale=moment + timedelta(seconds=stale_s),
+        how="m-g",
+        callsign=callsign,
+        releasable_to=releasable_to,
+        caveat=caveat,
+        access=access,
+        extra_detail=extra,
+    )
+
+
+def ping(uid: str = "ANDROID-0001-ping") -> CotEvent:
+    """A ``t-x-c-t`` ping as ATAK sends it."""
+    moment = now()
+    return CotEvent(
+        uid=uid,
+        type="t-x-c-t",
+        how="h-g-i-g-o",
+        time=moment,
+        start=moment,
+        stale=moment + timedelta(seconds=20),
+        point=CotPoint(Decimal(0), Decimal(0)),
+    )
+
+
+def drawing(
+    uid: str = "shape-1", *, size: float = 0.01, releasable_to: str | None = None
+) -> CotEvent:
+    moment = now()
+    corners = [
+        LatLon(Decimal("50.0"), Decimal("10.0")),
+        LatLon(Decimal("50.0"), Decimal(str(10.0 + size))),
+        LatLon(Decimal(str(50.0 + size)), Decimal(str(10.0 + size))),
+        LatLon(Decimal(str(50.0 + size)), Decimal("10.0")),
+    ]
+    return polygon_event(
+        uid=uid,
+        vertices=corners,
+        time=moment,
+        stale=moment + timedelta(days=1),
+        callsign="Box",
+        releasable_to=releasable_to,
+    )
+
+
+def wire(*events: CotEvent) -> bytes:
+    """Events as a TAK stream carries them: each with its declaration, nothing between."""
+    return b"".join(serialize_event(e) for e in events)
+
+
+class PKI:
+    """A CA, a server certificate for localhost, and client certificates, written to files."""
+
+    def __init__(self, directory: Path) -> None:
+        import trustme
+
+        self.directory = directory
+        self.ca = trustme.CA()
+        self.ca_file = directory / "ca.pem"
+        self.ca.cert_pem.write_to_path(str(self.ca_file))
+        server = self.ca.issue_cert("localhost", "127.0.0.1")
+        self.server_cert = directory / "server.pem"
+        self.server_key = directory / "server.key"
+        server.cert_chain_pems[0].write_to_path(str(self.server_cert))
+        server.private_key_pem.write_to_path(str(self.server_key))
+        self.stranger_ca = trustme.CA()
+
+    def client(self, name: str, *, stranger: bool = False) -> tuple[Path, Path]:
+        """A client certificate and key (from another CA if ``stranger``)."""
+        ca = self.stranger_ca if stranger else self.ca
+        issued = ca.issue_cert(f"{name}@devices.liaison.test", common_name=name)
+        cert = self.directory / f"{name}{'-stranger' if stranger else ''}.pem"
+        key = cert.with_suffix(".key")
+        issued.cert_chain_pems[0].write_to_path(str(cert))
+        issued.private_key_pem.write_to_path(str(key))
+        return cert, key
+
+
+@contextlib.asynccontextmanager
+async def running_listener(
+    node: Node, *, member: str | None = "burrows", pki: PKI | None = None, **limits: object
+) -> AsyncIterator[CotListener]:
+    """A listener on free loopback ports: plain TCP as ``member``, and TLS if ``pki`` is given."""
+    config = ListenerConfig(
+        host="127.0.0.1",
+        tcp_port=0 if member is not None else None,
+        tcp_member=member,
+        tls_port=0 if pki is not None else None,
+        cert=pki.server_cert if pki is not None else None,
+        key=pki.server_key if pki is not None else None,
+        ca=pki.ca_file if pki is not None else None,
+        outbound_poll_seconds=0.2,
+        **limits,  # type: ignore[arg-type]
+    )
+    listener = CotListener(node, config)
+    await listener.start()
+    try:
+        yield listener
+    finally:
+        await listener.close()
+
+
+async def until(
+    check: Callable[[], T], *, timeout: float = 20.0, interval: float = 0.05, what: str = ""
+) -> T:
+    """Poll ``check`` (in a thread: it may read the store) until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await asyncio.to_thread(check)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        await asyncio.sleep(interval)
