@@ -147,7 +147,10 @@ class Loader:
         try:
             entry = self._apply(step.item)
         except (LiaisonError, ValueError, KeyError) as exc:
-            detail = exc.detail if isinstance(exc, LiaisonError) else str(exc)
+            if isinstance(exc, LiaisonError):
+                detail = exc.detail
+            else:  # a KeyError's str() would quote its message
+                detail = str(exc.args[0]) if exc.args else type(exc).__name__
             loaded = f"{self.result.steps} step{'s' if self.result.steps != 1 else ''} before it"
             raise ScenarioError(
                 self.name, [Problem(step.path, f"refused: {detail}")], loaded=loaded

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import httpx
+import pytest
 
 from liaison.demo import build_demo, build_replay, instructions
 from liaison.services.verify import verify_store
@@ -68,3 +76,46 @@ def test_a_replay_opens_with_the_first_days_cast_and_plays_the_rest(tmp_path: Pa
         assert verify_store(node.store).ok
     finally:
         node.close()
+
+
+@pytest.mark.slow
+def test_liaison_demo_replay_serves_at_once_and_plays_the_scenario_forward(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    folder = tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
+    command = ["demo", "--dir", str(folder), "--port", str(port), "--replay", "100000"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "liaison.cli", *command],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        tokens = folder / "tokens.env"
+        while "LIAISON_TOKEN_TOLBUKHIN=" not in (tokens.read_text() if tokens.exists() else ""):
+            assert process.poll() is None, "liaison demo --replay exited"
+            assert time.monotonic() < deadline, "the replay did not reach July 1944"
+            time.sleep(0.2)
+        token = dict(line.split("=", 1) for line in tokens.read_text().splitlines())
+        url = f"http://127.0.0.1:{port}/v1/entries"
+        headers = {"Authorization": f"Bearer {token['LIAISON_TOKEN_MOLOTOV']}"}
+        while True:
+            sent = httpx.get(url, params={"kind": "message.send", "limit": 100}, headers=headers)
+            if sent.status_code == 200 and len(sent.json()["entries"]) >= 6:
+                break
+            assert time.monotonic() < deadline, "the replay did not send the 1944 messages"
+            time.sleep(0.2)
+        times = [e["appended_at"] for e in sent.json()["entries"]]
+        assert times[0].startswith("1943-02-24")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert process.stdout is not None
+    printed = process.stdout.read().decode()
+    assert "Replaying" in printed
+    assert "timeline[" in printed
