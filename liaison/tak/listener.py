@@ -81,7 +81,7 @@ class ListenerConfig:
     max_event_bytes: int = 256 * 1024
     #: bytes one connection may send in its life (None: no limit)
     max_connection_bytes: int | None = 1 << 30
-    #: bad frames one connection may send before it is cut off
+    #: bad frames and refused events one connection may send before it is cut off
     max_errors: int = 1000
     max_connections: int = 1024
     #: events per ingest batch, and batches appended at once
@@ -122,6 +122,10 @@ class ConnectionLog:
         self.counts["errors"] += 1
         self.errors.append((code, message))
         log.warning("CoT %s (%s) %s: %s", self.id, self.member or self.peer, code, message)
+
+    def framing(self, error: CotError) -> None:
+        where = f" (at stream byte {error.offset})" if error.offset is not None else ""
+        self.error(error.code, error.message + where)
 
     def outcome(self, outcome: Outcome) -> None:
         self.counts[outcome.action] += 1
@@ -403,19 +407,24 @@ class CotListener:
                 read_task = None
                 if not data:
                     for error in framer.close():
-                        clog.error(error.code, str(error))
+                        clog.framing(error)
                     return "closed by the device"
                 clog.counts["bytes"] += len(data)
                 try:
                     frames = framer.feed(data)
                 except CotError as exc:
-                    clog.error(exc.code, str(exc))
+                    clog.framing(exc)
                     return exc.message
                 for error in framer.take_errors():
-                    clog.error(error.code, str(error))
+                    clog.framing(error)
                 await self._frames(clog, writer, frames, own_uids)
-                if framer.closed:
-                    return "too many bad frames"
+                if framer.closed or clog.counts["errors"] > config.max_errors:
+                    if not framer.closed:
+                        clog.error(
+                            "too_many_errors",
+                            f"the connection sent more than {config.max_errors} bad events",
+                        )
+                    return "too many bad events"
         finally:
             if read_task is not None:
                 read_task.cancel()

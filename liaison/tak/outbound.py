@@ -202,7 +202,7 @@ def read_snapshot(node: Node, reader: str, now: datetime) -> list[tuple[int, Ren
         return _render_all(conn, reader, found, now)
 
 
-@dataclass
+@dataclass(eq=False)
 class Subscriber:
     """One device's outbound stream: rendered batches waiting to be written, as bytes."""
 

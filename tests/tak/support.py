@@ -22,6 +22,7 @@ from liaison.tak import CotListener, ListenerConfig
 
 __all__ = [
     "PKI",
+    "Receiver",
     "drawing",
     "now",
     "ping",
@@ -123,9 +124,15 @@ class PKI:
         server.cert_chain_pems[0].write_to_path(str(self.server_cert))
         server.private_key_pem.write_to_path(str(self.server_key))
         self.stranger_ca = trustme.CA()
+        self._clients: dict[tuple[str, bool], tuple[Path, Path]] = {}
 
     def client(self, name: str, *, stranger: bool = False) -> tuple[Path, Path]:
-        """A client certificate and key (from another CA if ``stranger``)."""
+        """The client certificate and key of ``name`` (made once; by another CA if ``stranger``)."""
+        if (name, stranger) not in self._clients:
+            self._clients[(name, stranger)] = self._issue(name, stranger)
+        return self._clients[(name, stranger)]
+
+    def _issue(self, name: str, stranger: bool) -> tuple[Path, Path]:
         ca = self.stranger_ca if stranger else self.ca
         issued = ca.issue_cert(f"{name}@devices.liaison.test", common_name=name)
         cert = self.directory / f"{name}{'-stranger' if stranger else ''}.pem"
@@ -171,3 +178,40 @@ async def until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or check}")
         await asyncio.sleep(interval)
+
+
+class Receiver:
+    """Reads CoT from a connection, keeping every event it has seen."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        from liaison.cot import CotFramer
+
+        self.reader = reader
+        self.framer = CotFramer(max_connection_bytes=None)
+        self.events: list[CotEvent] = []
+
+    async def wait_for(
+        self, check: Callable[[CotEvent], bool], *, timeout: float = 20.0
+    ) -> CotEvent:
+        from liaison.cot import parse_event
+
+        deadline = time.monotonic() + timeout
+        for event in self.events:
+            if check(event):
+                return event
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                seen = sorted({e.uid for e in self.events})
+                raise AssertionError(f"timed out; received only {seen}")
+            try:
+                data = await asyncio.wait_for(self.reader.read(65536), timeout=left)
+            except TimeoutError:
+                continue
+            if not data:
+                raise AssertionError("the connection was closed")
+            for frame in self.framer.feed(data):
+                event = parse_event(frame)
+                self.events.append(event)
+                if check(event):
+                    return event
