@@ -10,8 +10,10 @@ How the parts fit, from the signed bytes up:
 * :mod:`~liaison.picture.model` — entries to the detector's model (:mod:`liaison.deconfliction`),
   conflict ids, and what each party is told of a conflict.
 * :mod:`~liaison.picture.live` — the detector's index as a projection kept current by tailing
-  the log.
-* :mod:`~liaison.picture.views` and :mod:`~liaison.picture.features` — what a reader is shown:
+  the log; :mod:`~liaison.picture.detect` — what the node does after every picture change:
+  catch the index up, find conflicts found, changed or gone, and write the notices.
+* :mod:`~liaison.picture.read` — queries as one party, through the release filter;
+  :mod:`~liaison.picture.views` and :mod:`~liaison.picture.features` — what a reader is shown:
   JSON views and RFC 7946 FeatureCollections.
 
 :class:`liaison.services.picture.PictureService` coordinates them; ``docs/picture.md`` describes

@@ -16,71 +16,47 @@ told and the arrangement procedure.
 from __future__ import annotations
 
 import builtins
-import json
-import logging
-import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from liaison.deconfliction import DEFAULT_SETTINGS, Conflict, DeconflictionSettings
+from liaison.deconfliction import DEFAULT_SETTINGS, DeconflictionSettings
 from liaison.deconfliction.errors import DeconflictionError
 from liaison.domain.entry import StoredEntry, is_entry_id
 from liaison.domain.kinds import KINDS
 from liaison.domain.time import format_time
-from liaison.errors import Conflict as RecordConflict
 from liaison.errors import InvalidBody, InvalidInput, NotFound
 from liaison.geometry import GeometryError, TimeWindow
-from liaison.picture import features
+from liaison.picture import features, read
 from liaison.picture import kinds as _kinds  # noqa: F401 - registers the picture kinds
 from liaison.picture.bodies import parse_instant
+from liaison.picture.detect import Detector
 from liaison.picture.guards import latest_version
 from liaison.picture.live import LivePicture
-from liaison.picture.model import (
-    clash_digest,
-    cleared_body,
-    conflict_secret,
-    notice_body,
-    record_conflict_id,
-    region_geojson,
-    view_hash,
-)
 from liaison.picture.views import measure_view, operation_view, unit_view
 from liaison.projections.picture import (
     ACKNOWLEDGE,
     ARRANGEMENT,
     CONSENT,
     MEASURE,
-    NOTICE,
     OPERATION,
     SIGN,
     UNIT,
-    proj_picture_acks,
-    proj_picture_arrangements,
-    proj_picture_conflicts,
     proj_picture_measures,
     proj_picture_notices,
     proj_picture_operations,
-    proj_picture_signatures,
-    proj_picture_subjects,
     proj_picture_units,
 )
-from liaison.services.record import NODE_AUTHOR, AppendRequest, RecordService
+from liaison.services.record import AppendRequest, RecordService
 from liaison.store import queries as q
 
 __all__ = ["PictureService", "window_of"]
 
-log = logging.getLogger("liaison.picture")
-
-_STATUS_RANK = {"open": 0, "acknowledged": 1, "arranged": 1, "cleared": 2}
-_ROUNDS = 3
 _INSTANT = timedelta(microseconds=1)
 #: the kinds whose appends change what the detector sees
 _CHANGES = frozenset({OPERATION, UNIT, MEASURE, CONSENT})
-#: above this many changed things, one sweep replaces checking each
-_SWEEP_OVER = 256
 
 
 def window_of(
@@ -109,12 +85,6 @@ def window_of(
         ) from None
 
 
-def _overlaps(start: str, end: str, window: TimeWindow | None) -> bool:
-    if window is None:
-        return True
-    return start < format_time(window.end) and end > format_time(window.start)
-
-
 def _validate(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
     """A body's normal form, or InvalidBody naming the problem (nothing is appended)."""
     try:
@@ -130,10 +100,7 @@ class PictureService:
         self, record: RecordService, settings: DeconflictionSettings = DEFAULT_SETTINGS
     ) -> None:
         self.record = record
-        self.settings = settings
-        self._secret = conflict_secret(bytes(record.node_key))
-        self._lock = threading.RLock()
-        self._live: LivePicture | None = None
+        self.detector = Detector(record, settings)
         record.on_append(self._on_append)
 
     def _on_append(self, entry: StoredEntry) -> None:
@@ -147,226 +114,12 @@ class PictureService:
     # --- the live index --------------------------------------------------------------------
 
     def live(self) -> LivePicture:
-        """The index, caught up with the log (built from the store on first use)."""
-        with self._lock:
-            self._catch_up()
-            assert self._live is not None
-            return self._live
-
-    def _catch_up(self) -> dict[str, str]:
-        with self._lock:
-            first = self._live is None
-            if self._live is None:
-                self._live = LivePicture(self.settings)
-            with self.record.store.read() as conn:
-                changed = self._live.catch_up(conn)
-                if first:
-                    # Entries after the latest notice may never have been checked (a process
-                    # that stopped between its append and its notices): check them now.
-                    last = conn.execute(
-                        select(proj_picture_notices.c.seq)
-                        .order_by(proj_picture_notices.c.seq.desc())
-                        .limit(1)
-                    ).scalar()
-                    changed = self._changed_since(conn, int(last or 0))
-            return changed
-
-    def _changed_since(self, conn: Connection, seq: int) -> dict[str, str]:
-        assert self._live is not None
-        changed: dict[str, str] = {}
-        for table in (proj_picture_operations, proj_picture_measures):
-            for row in conn.execute(select(table.c.root).where(table.c.seq > seq)):
-                changed[str(row.root)] = "checked at start"
-        for row in conn.execute(
-            select(proj_picture_units.c.party, proj_picture_units.c.unit).where(
-                proj_picture_units.c.seq > seq
-            )
-        ):
-            changed[f"{row.party}/{row.unit}"] = "checked at start"
-        return changed
+        """The detector's index, caught up with the log (built from the store on first use)."""
+        return self.detector.live()
 
     def refresh(self) -> builtins.list[StoredEntry]:
-        """Catch up with the log and notify every conflict of what changed; the notices written."""
-        changed = self._catch_up()
-        # Past a few hundred changes (a process starting on a big record, a large import) one
-        # sweep of the whole index is cheaper than checking each change on its own.
-        return self._settle(changed, sweep=len(changed) > _SWEEP_OVER)
-
-    def _settle(
-        self, changed: Mapping[str, str], window: TimeWindow | None = None, *, sweep: bool = False
-    ) -> builtins.list[StoredEntry]:
-        """Write the notices the changes call for, until the record and the index agree."""
-        written: builtins.list[StoredEntry] = []
-        pending = dict(changed)
-        for _ in range(_ROUNDS):
-            with self._lock:
-                requests = self._notices(pending, window, sweep=sweep)
-            if not requests:
-                return written
-            raced = False
-            for result in self.record.append_many(requests):
-                if isinstance(result, StoredEntry):
-                    written.append(result)
-                elif isinstance(result, RecordConflict):
-                    raced = True  # another process wrote it, or the conflict moved on
-                else:
-                    log.error("a conflict notice was refused: %s", result.detail)
-            newer = self._catch_up()
-            if not raced and not newer:
-                return written
-            pending.update(newer)
-        return written
-
-    def _notices(
-        self, changed: Mapping[str, str], window: TimeWindow | None, *, sweep: bool
-    ) -> builtins.list[AppendRequest]:
-        live = self._live
-        assert live is not None
-        current: dict[str, Conflict] = {}
-        found: list[Conflict] = []
-        if sweep:
-            found.extend(live.conflicts_in(None))
-        else:
-            for key in changed:
-                found.extend(live.conflicts_of(key))
-            if window is not None:
-                found.extend(live.conflicts_in(window))
-        with self.record.store.read() as conn:
-            stored = self._stored(conn, changed.keys(), window, sweep=sweep)
-            if not sweep:
-                # A stored conflict may still exist through a thing that did not change.
-                for _, keys in stored.values():
-                    for key in keys:
-                        found.extend(live.conflicts_of(key))
-            for conflict in found:
-                current[record_conflict_id(self._secret, conflict)] = conflict
-            rows = self._rows(conn, set(current) | set(stored))
-            latest = self._latest_notices(conn, set(current) | set(stored))
-            return [
-                *self._open_requests(current, rows, latest),
-                *self._clear_requests(conn, stored, current, changed, latest),
-            ]
-
-    def _stored(
-        self, conn: Connection, keys: Iterable[str], window: TimeWindow | None, *, sweep: bool
-    ) -> dict[str, tuple[Any, builtins.list[str]]]:
-        """Conflicts on the record, not cleared, that involve these keys (or the window),
-        each with the keys of its subjects."""
-        conflicts = proj_picture_conflicts
-        subjects = proj_picture_subjects
-        ids: set[str] = set()
-        keys = list(keys)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            ids.update(
-                r.conflict
-                for r in conn.execute(select(subjects.c.conflict).where(subjects.c.key.in_(chunk)))
-            )
-        if sweep or window is not None:
-            query = select(conflicts.c.conflict, conflicts.c.start_at, conflicts.c.end_at)
-            ids.update(
-                r.conflict
-                for r in conn.execute(query.where(conflicts.c.status != "cleared"))
-                if _overlaps(r.start_at, r.end_at, window)
-            )
-        out: dict[str, tuple[Any, builtins.list[str]]] = {}
-        for row in self._rows(conn, ids).values():
-            if row.status == "cleared":
-                continue
-            keys_of = [
-                r.key
-                for r in conn.execute(
-                    select(subjects.c.key).where(subjects.c.conflict == row.conflict)
-                )
-            ]
-            out[row.conflict] = (row, sorted(keys_of))
-        return out
-
-    @staticmethod
-    def _rows(conn: Connection, ids: set[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        listed = sorted(ids)
-        for start in range(0, len(listed), 500):
-            chunk = listed[start : start + 500]
-            for row in conn.execute(
-                select(proj_picture_conflicts).where(proj_picture_conflicts.c.conflict.in_(chunk))
-            ):
-                found[row.conflict] = row
-        return found
-
-    @staticmethod
-    def _latest_notices(conn: Connection, ids: set[str]) -> dict[tuple[str, str], Any]:
-        notices = proj_picture_notices
-        newer = select(notices.c.supersedes).where(notices.c.supersedes.is_not(None))
-        found: dict[tuple[str, str], Any] = {}
-        listed = sorted(ids)
-        for start in range(0, len(listed), 500):
-            chunk = listed[start : start + 500]
-            for row in conn.execute(
-                select(notices).where(notices.c.conflict.in_(chunk), notices.c.id.not_in(newer))
-            ):
-                found[(row.conflict, row.party)] = row
-        return found
-
-    def _open_requests(
-        self,
-        current: Mapping[str, Conflict],
-        rows: Mapping[str, Any],
-        latest: Mapping[tuple[str, str], Any],
-    ) -> builtins.list[AppendRequest]:
-        live = self._live
-        assert live is not None
-        requests: builtins.list[AppendRequest] = []
-        for cid in sorted(current):
-            conflict = current[cid]
-            parties = sorted(conflict.parties)
-            digest = clash_digest(notice_body(conflict, cid, 1, parties[0], live.subjects))
-            row = rows.get(cid)
-            if row is None:
-                revision = 1
-            elif row.status == "cleared" or row.digest != digest:
-                revision = int(row.revision) + 1
-            else:
-                revision = int(row.revision)
-            for party in parties:
-                body = notice_body(conflict, cid, revision, party, live.subjects)
-                last = latest.get((cid, party))
-                if last is not None and last.revision == revision and last.view == view_hash(body):
-                    continue
-                requests.append(
-                    AppendRequest(
-                        NODE_AUTHOR,
-                        NOTICE,
-                        body,
-                        release=[party],
-                        supersedes=last.id if last is not None else None,
-                    )
-                )
-        return requests
-
-    def _clear_requests(
-        self,
-        conn: Connection,
-        stored: Mapping[str, tuple[Any, builtins.list[str]]],
-        current: Mapping[str, Conflict],
-        changed: Mapping[str, str],
-        latest: Mapping[tuple[str, str], Any],
-    ) -> builtins.list[AppendRequest]:
-        requests: builtins.list[AppendRequest] = []
-        for cid in sorted(set(stored) - set(current)):
-            row, keys = stored[cid]
-            reason = next((changed[k] for k in keys if k in changed), "no longer detected")
-            for party in json.loads(row.parties):
-                last = latest.get((cid, party))
-                if last is None:
-                    continue
-                entry = q.get_entry(conn, last.id, None)
-                assert entry is not None
-                body = cleared_body(entry.content.body, int(row.revision) + 1, reason)
-                requests.append(
-                    AppendRequest(NODE_AUTHOR, NOTICE, body, release=[party], supersedes=last.id)
-                )
-        return requests
+        """Catch up with the log and notify what changed; the notices written."""
+        return self.detector.refresh()
 
     # --- operations ------------------------------------------------------------------------
 
@@ -636,73 +389,13 @@ class PictureService:
 
     # --- reading the picture ---------------------------------------------------------------
 
-    def _visible_latest(
-        self, conn: Connection, table: Any, reader: str, columns: Sequence[str]
-    ) -> builtins.list[Any]:
-        """Per root, the latest version released to the reader."""
-        query = select(*(table.c[c] for c in ("id", "root", "seq", *columns))).where(
-            q.released_to(table.c.seq, reader)
-        )
-        best: dict[str, Any] = {}
-        for row in conn.execute(query.order_by(table.c.seq)):
-            best[row.root] = row
-        return sorted(best.values(), key=lambda r: r.seq)
-
-    def _operations(
-        self, conn: Connection, reader: str, window: TimeWindow | None, ended: bool
-    ) -> builtins.list[tuple[StoredEntry, str]]:
-        rows = self._visible_latest(
-            conn, proj_picture_operations, reader, ("state", "start_at", "end_at")
-        )
-        out = []
-        for row in rows:
-            if not ended and row.state not in ("planned", "active"):
-                continue
-            if _overlaps(row.start_at, row.end_at, window):
-                entry = q.get_entry_by_seq(conn, int(row.seq), reader)
-                if entry is not None:
-                    out.append((entry, str(row.root)))
-        return out
-
-    def _units(
-        self, conn: Connection, reader: str, window: TimeWindow | None
-    ) -> builtins.list[StoredEntry]:
-        units = proj_picture_units
-        query = select(units).where(q.released_to(units.c.seq, reader))
-        if window is not None:
-            query = query.where(
-                units.c.time < format_time(window.end),
-                units.c.stale_time > format_time(window.start),
-            )
-        best: dict[tuple[str, str], Any] = {}
-        for row in conn.execute(query.order_by(units.c.time, units.c.seq)):
-            best[(row.party, row.unit)] = row
-        found = [q.get_entry_by_seq(conn, int(r.seq), reader) for r in best.values()]
-        return sorted((e for e in found if e is not None), key=lambda e: e.seq)
-
-    def _measures(
-        self, conn: Connection, reader: str, window: TimeWindow | None, ended: bool
-    ) -> builtins.list[tuple[StoredEntry, str]]:
-        rows = self._visible_latest(
-            conn, proj_picture_measures, reader, ("state", "valid_from", "valid_until")
-        )
-        out = []
-        for row in rows:
-            if not ended and row.state != "in_force":
-                continue
-            if _overlaps(row.valid_from, row.valid_until, window):
-                entry = q.get_entry_by_seq(conn, int(row.seq), reader)
-                if entry is not None:
-                    out.append((entry, str(row.root)))
-        return out
-
     def operations(
         self, reader: str, window: TimeWindow | None = None, *, ended: bool = False
     ) -> builtins.list[dict[str, Any]]:
         """Operations the reader may see, active during ``window`` (planned or active ones,
         unless ``ended``), each in the latest version released to the reader."""
         with self.record.store.read() as conn:
-            return [operation_view(e, r) for e, r in self._operations(conn, reader, window, ended)]
+            return [operation_view(e, r) for e, r in read.operations(conn, reader, window, ended)]
 
     def operation(self, reader: str, operation: str) -> dict[str, Any]:
         """One operation (by any version's entry id, or the reader's own ref), with its
@@ -730,14 +423,14 @@ class PictureService:
     def units(self, reader: str, window: TimeWindow | None = None) -> builtins.list[dict[str, Any]]:
         """Each unit's latest report the reader may see (current during ``window``, if given)."""
         with self.record.store.read() as conn:
-            return [unit_view(e) for e in self._units(conn, reader, window)]
+            return [unit_view(e) for e in read.units(conn, reader, window)]
 
     def measures(
         self, reader: str, window: TimeWindow | None = None, *, ended: bool = False
     ) -> builtins.list[dict[str, Any]]:
         """Measures the reader may see, in force during ``window`` (withdrawn ones if ``ended``)."""
         with self.record.store.read() as conn:
-            return [measure_view(e, r) for e, r in self._measures(conn, reader, window, ended)]
+            return [measure_view(e, r) for e, r in read.measures(conn, reader, window, ended)]
 
     def picture(self, reader: str, window: TimeWindow | None = None) -> dict[str, Any]:
         """The time-window query: operations, units and measures current during ``window``."""
@@ -745,11 +438,11 @@ class PictureService:
             return {
                 "window": None if window is None else window.to_json(),
                 "operations": [
-                    operation_view(e, r) for e, r in self._operations(conn, reader, window, False)
+                    operation_view(e, r) for e, r in read.operations(conn, reader, window, False)
                 ],
-                "units": [unit_view(e) for e in self._units(conn, reader, window)],
+                "units": [unit_view(e) for e in read.units(conn, reader, window)],
                 "measures": [
-                    measure_view(e, r) for e, r in self._measures(conn, reader, window, False)
+                    measure_view(e, r) for e, r in read.measures(conn, reader, window, False)
                 ],
             }
 
@@ -759,9 +452,9 @@ class PictureService:
         """An RFC 7946 FeatureCollection of what the reader may see during ``window``."""
         with self.record.store.read() as conn:
             return features.export_features(
-                self._operations(conn, reader, window, False),
-                self._units(conn, reader, window),
-                self._measures(conn, reader, window, False),
+                read.operations(conn, reader, window, False),
+                read.units(conn, reader, window),
+                read.measures(conn, reader, window, False),
             )
 
     def import_geojson(
@@ -882,8 +575,8 @@ class PictureService:
         """Detect on demand: every conflict during ``window`` (all time if None) is found and
         notified, and those on the record that no longer exist are cleared. Returns the reader's
         conflicts during the window."""
-        changed = self._catch_up()
-        self._settle(changed, window, sweep=window is None)
+        changed = self.detector.catch_up()
+        self.detector.settle(changed, window, sweep=window is None)
         return [
             c
             for c in self.conflicts(reader, limit=None)
@@ -894,34 +587,22 @@ class PictureService:
         self, reader: str, status: str | None = None, limit: int | None = 100
     ) -> builtins.list[dict[str, Any]]:
         """Conflicts the reader's party was notified of: open first, newest first."""
-        if status is not None and status not in _STATUS_RANK:
-            raise InvalidInput(f"status must be one of {', '.join(_STATUS_RANK)}")
+        if status is not None and status not in read.STATUS_RANK:
+            raise InvalidInput(f"status must be one of {', '.join(read.STATUS_RANK)}")
+        # A read is a demand too: what another process or path appended is checked first.
         self.refresh()
         with self.record.store.read() as conn:
-            notices = proj_picture_notices
-            newer = select(notices.c.supersedes).where(notices.c.supersedes.is_not(None))
-            rows = conn.execute(
-                select(notices.c.seq).where(
-                    notices.c.party == reader,
-                    q.released_to(notices.c.seq, reader),
-                    notices.c.id.not_in(newer),
-                )
-            ).all()
-            views = []
-            for row in rows:
-                entry = q.get_entry_by_seq(conn, int(row.seq), reader)
-                if entry is not None:
-                    views.append(self._conflict_view(conn, reader, entry))
+            views = [read.conflict_view(conn, reader, n) for n in read.latest_notices(conn, reader)]
         if status is not None:
             views = [v for v in views if v["status"] == status]
-        views.sort(key=lambda v: (_STATUS_RANK[v["status"]], -int(v["notice_seq"])))
+        views.sort(key=lambda v: (read.STATUS_RANK[v["status"]], -int(v["notice_seq"])))
         return views if limit is None else views[:limit]
 
     def conflict(self, reader: str, conflict: str) -> dict[str, Any]:
         """One conflict as the reader's party was told of it, with every notice it received."""
         notice = self._notice(reader, conflict)
         with self.record.store.read() as conn:
-            view = self._conflict_view(conn, reader, notice)
+            view = read.conflict_view(conn, reader, notice)
             history = conn.execute(
                 select(proj_picture_notices.c.seq)
                 .where(
@@ -934,72 +615,6 @@ class PictureService:
             entries = [q.get_entry_by_seq(conn, int(r.seq), reader) for r in history]
         view["notices"] = [e.to_json() for e in entries if e is not None]
         return view
-
-    def _conflict_view(self, conn: Connection, reader: str, notice: StoredEntry) -> dict[str, Any]:
-        body = notice.content.body
-        cid = body["conflict"]
-        row = conn.execute(
-            select(proj_picture_conflicts).where(proj_picture_conflicts.c.conflict == cid)
-        ).first()
-        if body["status"] == "cleared":
-            status = "cleared"
-        elif row is not None and row.revision == body["revision"]:
-            status = row.status if row.status != "cleared" else "open"
-        else:
-            status = "open"
-        acks = conn.execute(
-            select(proj_picture_acks.c.party).where(
-                proj_picture_acks.c.conflict == cid,
-                proj_picture_acks.c.revision == body["revision"],
-                q.released_to(proj_picture_acks.c.seq, reader),
-            )
-        ).all()
-        arrangements = []
-        for arr in conn.execute(
-            select(proj_picture_arrangements)
-            .where(
-                proj_picture_arrangements.c.conflict == cid,
-                q.released_to(proj_picture_arrangements.c.seq, reader),
-            )
-            .order_by(proj_picture_arrangements.c.seq)
-        ):
-            signed = conn.execute(
-                select(proj_picture_signatures.c.party).where(
-                    proj_picture_signatures.c.arrangement == arr.id,
-                    q.released_to(proj_picture_signatures.c.seq, reader),
-                )
-            ).all()
-            arrangements.append(
-                {
-                    "id": arr.id,
-                    "revision": arr.revision,
-                    "proposed_by": arr.party,
-                    "parties": json.loads(arr.parties),
-                    "signed_by": sorted(r.party for r in signed),
-                    "binding": arr.bound_seq is not None,
-                }
-            )
-        windows = body["windows"]
-        return {
-            "conflict": cid,
-            "status": status,
-            "reason": body["reason"],
-            "revision": body["revision"],
-            "rule": body["rule"],
-            "severity": body["severity"],
-            "parties": body["parties"],
-            "windows": windows,
-            "window": {"start": windows[0]["start"], "end": windows[-1]["end"]},
-            "region": region_geojson(body["region_e7"]),
-            "own": body["own"],
-            "others": body["others"],
-            "text": body["text"],
-            "notice": notice.id,
-            "notice_seq": notice.seq,
-            "notified_at": format_time(notice.stamp.at),
-            "acknowledged_by": sorted(r.party for r in acks),
-            "arrangements": arrangements,
-        }
 
 
 def _overlaps_json(window: Mapping[str, str], query: TimeWindow) -> bool:

@@ -158,7 +158,7 @@ def test_sweeping_the_whole_index_notifies_what_checking_each_change_does(
 ) -> None:
     _scenario(world)
     expected = _summary(world)
-    monkeypatch.setattr("liaison.services.picture._SWEEP_OVER", 0)
+    monkeypatch.setattr("liaison.picture.detect._SWEEP_OVER", 0)
     swept = make_world(str(tmp_path / "swept.db"), tmp_path)
     try:
         _scenario(swept)
