@@ -24,6 +24,7 @@ from liaison.api import (
     routes_picture,
     routes_proofs,
     routes_roster,
+    routes_tak,
     stream,
 )
 from liaison.api.limits import DEFAULT_MAX_BODY, BodyLimit
@@ -111,6 +112,7 @@ def create_app(
     routers.append(routes_messages.router)
     routers.append(routes_agreements.router)
     routers.append(routes_meetings.router)
+    routers.append(routes_tak.router)
     for router in routers:
         app.include_router(router)
     app.state.method_index = method_index(

@@ -10,10 +10,13 @@ run ``uvicorn liaison.api.app:factory --factory`` with ``LIAISON_DB`` and
 
 from __future__ import annotations
 
+import asyncio
+
 import uvicorn
 
 from liaison.api.app import create_app, create_app_from_settings, factory
 from liaison.node import Node
+from liaison.tak.listener import ListenerConfig, serve_with_listener
 
 __all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "create_app_from_settings", "factory", "serve"]
 
@@ -22,9 +25,17 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
 def serve(
-    node: Node, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info"
+    node: Node,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    log_level: str = "info",
+    cot: ListenerConfig | None = None,
 ) -> None:
-    """Serve the API over ``node`` until interrupted; the caller still owns (closes) the node."""
+    """Serve the API over ``node`` until interrupted; the caller still owns (closes) the node.
+
+    With ``cot``, the CoT listener for TAK devices runs on the same event loop.
+    """
     config = uvicorn.Config(
         create_app(node),
         host=host,
@@ -33,4 +44,8 @@ def serve(
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         server_header=False,
     )
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    if cot is None:
+        server.run()
+        return
+    asyncio.run(serve_with_listener(node, cot, server.serve))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -24,21 +24,81 @@ from liaison.cli.output import out
 __all__ = ["demo", "serve"]
 
 
+def _cot_file(help_text: str) -> Any:
+    option: Any = typer.Option(
+        metavar="PEM_FILE",
+        exists=True,
+        dir_okay=False,
+        help=help_text,
+        rich_help_panel="CoT (TAK)",
+    )
+    return option
+
+
 def serve(
     db: DbOption = DEFAULT_DB,
     node_key: NodeKeyOption = DEFAULT_NODE_KEY,
     host: HostOption = DEFAULT_HOST,
     port: PortOption = DEFAULT_PORT,
+    cot_port: Annotated[
+        int | None,
+        typer.Option(
+            metavar="PORT",
+            help="Also listen for CoT over plain TCP on this port, every event from "
+            "--cot-member (a trusted network segment only; see docs/tak.md).",
+            rich_help_panel="CoT (TAK)",
+        ),
+    ] = None,
+    cot_member: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID",
+            help="The member every event on --cot-port is from.",
+            rich_help_panel="CoT (TAK)",
+        ),
+    ] = None,
+    cot_tls_port: Annotated[
+        int | None,
+        typer.Option(
+            metavar="PORT",
+            help="Also listen for CoT over TLS on this port; each device's client certificate "
+            "must be bound to a member (liaison member cert).",
+            rich_help_panel="CoT (TAK)",
+        ),
+    ] = None,
+    cot_cert: Annotated[Path | None, _cot_file("The CoT TLS server certificate.")] = None,
+    cot_key: Annotated[Path | None, _cot_file("The CoT TLS server's private key.")] = None,
+    cot_ca: Annotated[
+        Path | None, _cot_file("The CA that issues the TAK devices' client certificates.")
+    ] = None,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /openapi.json, docs at /docs) until interrupted."""
+    """Run the HTTP API (OpenAPI at /openapi.json, docs at /docs) until interrupted,
+    and the CoT listener for TAK devices when a CoT port is given."""
     from liaison.api.server import serve as run_server
+    from liaison.tak.listener import ListenerConfig
 
+    cot = None
+    if cot_port is not None or cot_tls_port is not None:
+        cot = ListenerConfig(
+            host=host,
+            tcp_port=cot_port,
+            tcp_member=cot_member,
+            tls_port=cot_tls_port,
+            cert=cot_cert,
+            key=cot_key,
+            ca=cot_ca,
+        )
+        cot.validate()
     with open_node(db, node_key) as node:
         out().print(
             f"Serving {escape(node.store.safe_url)} at http://{escape(host)}:{port} "
             "(Ctrl-C to stop)"
         )
-        run_server(node, host, port)
+        if cot is not None:
+            plain = f" TCP {cot_port} as {escape(str(cot_member))};" if cot_port else ""
+            tls = f" TLS {cot_tls_port};" if cot_tls_port else ""
+            out().print(f"CoT for TAK devices on {escape(host)}:{plain}{tls}")
+        run_server(node, host, port, cot=cot)
 
 
 def demo(
