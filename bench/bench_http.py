@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))  # after PYTHONPATH, so another checkout can be measured
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_record import (  # noqa: E402

@@ -49,7 +49,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))  # after PYTHONPATH, so another checkout can be measured
 
 from liaison.domain.entry import Content  # noqa: E402
 from liaison.domain.time import utcnow  # noqa: E402
