@@ -1,7 +1,7 @@
-"""The 1941-44 scenario loaded once into a fresh embedded store, for the tests that only read it.
+"""The 1941-44 scenario loaded into a fresh embedded store, once per test module.
 
-Loading replays 86 steps through the services (a few seconds), so the readers share one load
-per module; a test that appends to the record loads its own (:func:`load_history`).
+Loading replays 86 steps through the services (a few seconds), so the tests of one module share
+one load; a module whose tests append to the record gets a load of its own all the same.
 """
 
 from __future__ import annotations
@@ -67,12 +67,5 @@ def load_history(folder: Path) -> History:
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
     loaded = load_history(tmp_path_factory.mktemp("history"))
-    yield loaded
-    loaded.node.close()
-
-
-@pytest.fixture
-def fresh_history(tmp_path: Path) -> Iterator[History]:
-    loaded = load_history(tmp_path)
     yield loaded
     loaded.node.close()

@@ -1,6 +1,9 @@
 """Authority in the scenario: coordination rests with those who may bind, not with theatre
 commanders ("cannot be delegated to any theatre commander", C.C.S. 618), and a recall ends a
-mandate without undoing what was done under it."""
+mandate without undoing what was done under it.
+
+These tests append to the record; the ``history`` fixture is this module's own load.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +18,8 @@ from tests.scenario.conftest import History
 
 
 def test_a_theatre_commanders_signature_on_coordination_does_not_count(
-    fresh_history: History,
+    history: History,
 ) -> None:
-    history = fresh_history
     agreement = history.id("operational-information")
     version = history.node.agreements.versions("us", agreement)[-1]
     key = history.result.members["eaker"].key
@@ -30,8 +32,8 @@ def test_a_theatre_commanders_signature_on_coordination_does_not_count(
     assert [r.entry for r in status.counted["us"]] != [entry.id]
 
 
-def test_a_theatre_commander_commits_forces_only_in_his_theatre(fresh_history: History) -> None:
-    picture = fresh_history.node.picture
+def test_a_theatre_commander_commits_forces_only_in_his_theatre(history: History) -> None:
+    picture = history.node.picture
     normandy: dict[str, Any] = {
         "footprint": {"type": "Point", "coordinates": [-0.5, 49.2], "radius_m": 2000},
         "start": "1944-11-08T09:00:00Z",
@@ -47,6 +49,6 @@ def test_a_theatre_commander_commits_forces_only_in_his_theatre(fresh_history: H
     )
 
 
-def test_a_recalled_ambassador_can_no_longer_act(fresh_history: History) -> None:
+def test_a_recalled_ambassador_can_no_longer_act(history: History) -> None:
     with pytest.raises(NotPermitted, match="expired"):
-        fresh_history.node.record.append(AppendRequest("maisky", "note", {"text": "Still here."}))
+        history.node.record.append(AppendRequest("maisky", "note", {"text": "Still here."}))
