@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: setup demo test check lint typecheck unit bench docs clean
+.PHONY: setup system-deps demo test check lint typecheck unit bench docs web screenshots clean
 
 setup: $(STAMP)
 
@@ -22,7 +22,13 @@ demo: setup
 	$(BIN)/liaison demo
 
 ## test: static checks, then the whole suite (PostgreSQL at 127.0.0.1:5432 is required when CI=true)
-test: setup check unit
+test: setup system-deps check unit
+
+## system-deps: Debian's Chromium for the browser tests (a browser download of a test tool cannot work here)
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 check: lint typecheck
 
@@ -32,11 +38,20 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# two workers: the machine has two cores, and the suite spends much of its time waiting on fsync
 unit: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 bench: setup
 	$(BIN)/python bench/bench_record.py
+
+## web: rebuild the page's committed assets from the npm registry (not needed to run or test)
+web:
+	cd web && npm ci --no-audit --no-fund && node build.mjs
+
+## screenshots: refresh docs/screenshots/ from the page in Debian's Chromium
+screenshots: setup system-deps
+	$(BIN)/python scripts/web_screenshots.py
 
 docs: setup
 	$(BIN)/python scripts/gen_cli_docs.py
