@@ -3,10 +3,14 @@
 What each event becomes (by :func:`~liaison.cot.event_kind`):
 
 ============ ===========================================================================
-position     a ``tak.report`` (the event as received) then a ``picture.unit`` report of the
-             member's party, both with the release the event asks for
-             (:func:`~liaison.tak.mapping.release_of`), in one group commit with the rest of
-             the batch
+position     a ``picture.unit`` report of the member's party, with the release the event
+             asks for (:func:`~liaison.tak.mapping.release_of`), and the event as received
+             kept in a ``tak.report`` entry (one per batch and release set), all in one
+             group commit with the rest of the batch. When one batch holds several reports
+             of the same unit with the same release, every one is kept in the report entry
+             and only the latest becomes a unit report (``coalesced``): the picture shows
+             where a unit is, and a position superseded within the same fraction of a
+             second adds nothing to it, while the record still holds what was said
 shape, route a ``tak.draft`` for the party to confirm (own party only); a later event with
 marker       the same uid updates the open draft (or changes nothing, when only its times
              moved: devices re-send drawings)
@@ -50,7 +54,7 @@ from liaison.geometry import decode_instant, encode_instant
 from liaison.projections.picture import UNIT, proj_picture_units
 from liaison.services.record import AppendRequest, RecordService
 from liaison.store import queries as q
-from liaison.tak.kinds import DRAFT, REPORT, latest_draft
+from liaison.tak.kinds import DRAFT, MAX_REPORTS, REPORT, latest_draft
 from liaison.tak.mapping import (
     TakError,
     draft_body,
@@ -63,6 +67,32 @@ from liaison.tak.mapping import (
 __all__ = ["Ingest", "Outcome"]
 
 _ONE_MS = timedelta(milliseconds=1)
+#: event text one report entry holds at most (the record refuses entries over 256 KiB)
+_REPORT_CHARS = 150_000
+
+_Position = tuple[int, dict[str, Any], dict[str, Any], list[str] | None]
+
+
+def _chunks(positions: list[_Position]) -> list[tuple[list[str] | None, list[_Position]]]:
+    """Positions grouped by release set, in order, cut to what one report entry may hold."""
+    groups: dict[tuple[str, ...] | None, list[_Position]] = {}
+    for position in positions:
+        release = position[3]
+        groups.setdefault(None if release is None else tuple(release), []).append(position)
+    out: list[tuple[list[str] | None, list[_Position]]] = []
+    for key, members in groups.items():
+        release = None if key is None else list(key)
+        chunk: list[_Position] = []
+        size = 0
+        for position in members:
+            length = len(position[2]["event"])
+            if chunk and (len(chunk) == MAX_REPORTS or size + length > _REPORT_CHARS):
+                out.append((release, chunk))
+                chunk, size = [], 0
+            chunk.append(position)
+            size += length
+        out.append((release, chunk))
+    return out
 
 
 @dataclass(frozen=True)
@@ -138,7 +168,7 @@ class Ingest:
         with self.record.store.read() as conn:
             parties = {p.id for p in q.parties(conn)}
         outcomes: list[Outcome | None] = [None] * len(events)
-        positions: list[tuple[int, dict[str, Any], dict[str, Any], list[str] | None]] = []
+        positions: list[_Position] = []
         serial: list[tuple[int, list[str] | None]] = []
         for i, (event, kind) in enumerate(zip(events, kinds, strict=True)):
             if kind == "ping":
@@ -193,23 +223,52 @@ class Ingest:
         self,
         member: str,
         events: Sequence[CotEvent],
-        positions: list[tuple[int, dict[str, Any], dict[str, Any], list[str] | None]],
+        positions: list[_Position],
         outcomes: list[Outcome | None],
     ) -> None:
+        """Append the positions: per release set, one report entry, then one unit report per
+        unit (the latest of the batch; see the module docstring)."""
         requests: list[AppendRequest] = []
-        for _, unit, report, release in positions:
-            # The report goes first, so whoever reads the unit report finds it already there.
-            requests.append(AppendRequest(member, REPORT, report, release=release))
-            requests.append(AppendRequest(member, UNIT, unit, release=release))
+        placed: dict[int, tuple[int, int, bool]] = {}  # event: report at, unit at, is latest
+        for release, chunk in _chunks(positions):
+            # The report goes first, so whoever reads a unit report finds it already there.
+            report_at = len(requests)
+            items = [item for _, _, item, _ in chunk]
+            requests.append(AppendRequest(member, REPORT, {"reports": items}, release=release))
+            latest: dict[str, tuple[str, int, dict[str, Any]]] = {}
+            for i, body, _, _ in chunk:
+                if body["time"] >= latest.get(body["unit"], ("", -1, body))[0]:
+                    latest[body["unit"]] = (body["time"], i, body)
+            unit_at: dict[str, int] = {}
+            for unit, (_, _, body) in latest.items():
+                unit_at[unit] = len(requests)
+                requests.append(AppendRequest(member, UNIT, body, release=release))
+            for i, body, _, _ in chunk:
+                placed[i] = (report_at, unit_at[body["unit"]], latest[body["unit"]][1] == i)
         results = self.record.append_many(requests)
-        for n, (i, _, _, _) in enumerate(positions):
-            told, made = results[2 * n], results[2 * n + 1]
+        for i, (report_at, unit_at_, is_latest) in placed.items():
+            told, made = results[report_at], results[unit_at_]
             event = events[i]
-            if isinstance(made, StoredEntry):
-                written = [made.id] + ([told.id] if isinstance(told, StoredEntry) else [])
-                outcomes[i] = _outcome(event, "position", "reported", *written)
-            else:
+            if is_latest and isinstance(made, StoredEntry):
+                outcomes[i] = _outcome(event, "position", "reported", made.id)
+                if isinstance(told, StoredEntry):
+                    outcomes[i] = _outcome(event, "position", "reported", made.id, told.id)
+                else:
+                    outcomes[i] = dataclasses.replace(
+                        _outcome(event, "position", "reported", made.id),
+                        code="detail_not_kept",
+                        message=f"the unit report was recorded, its event was not: {told.detail}",
+                    )
+            elif is_latest:
+                assert isinstance(made, LiaisonError)
                 outcomes[i] = _refused(event, "position", TakError.from_record(made))
+            elif isinstance(told, StoredEntry):
+                # A later report of the same unit in this batch went to the picture; this one
+                # is on the record in the report entry.
+                written = [told.id] + ([made.id] if isinstance(made, StoredEntry) else [])
+                outcomes[i] = _outcome(event, "position", "coalesced", *written)
+            else:
+                outcomes[i] = _refused(event, "position", TakError.from_record(told))
 
     def _draft(
         self, member: str, party: str, event: CotEvent, kind: EventKind, release: list[str] | None
@@ -262,7 +321,7 @@ class Ingest:
             }
             results = self.record.append_many(
                 [
-                    AppendRequest(member, REPORT, report, release=keep),
+                    AppendRequest(member, REPORT, {"reports": [report]}, release=keep),
                     AppendRequest(member, UNIT, body, release=keep, supersedes=unit.id),
                 ]
             )

@@ -1,13 +1,16 @@
 """The entry kinds TAK traffic puts on the record, their guards and their projections.
 
-* ``tak.report`` — the CoT event behind one unit position report, as received (in the canonical
+* ``tak.report`` — the CoT events behind unit position reports, as received (in the canonical
   form :func:`~liaison.cot.serialize_event` writes, so every unknown ``<detail>`` child is kept),
-  with the parser's warnings. The unit body (``picture.unit``) holds what the picture needs;
-  this holds everything else the device said: uid, type, how, ``hae``/``ce``/``le``, callsign,
-  team, battery, plug-in detail. It is appended just *before* its unit report, with the same
-  release set, so whoever reads the unit report later finds its report at a lower sequence
-  number (:func:`report_for`), and what is read is each entry on its own through the release
-  filter. A delete of a unit (``t-x-d-d``) is a report whose event is the delete.
+  each with the parser's warnings. The unit body (``picture.unit``) holds what the picture
+  needs; this holds everything else the device said: uid, type, how, ``hae``/``ce``/``le``,
+  callsign, team, battery, plug-in detail. One report entry holds the events of up to
+  :data:`MAX_REPORTS` unit reports of one ingest batch that share a release set, and is
+  appended just *before* them with that release set: so the record holds one entry per batch,
+  not one per event, for what the picture does not need; whoever reads a unit report later
+  finds its event at a lower sequence number (:func:`report_for`); and each entry is read on
+  its own through the release filter. A delete of a unit (``t-x-d-d``) is a report whose event
+  is the delete.
 * ``tak.draft`` — a drawing, route or marker sent from a TAK device, which is *not* an operation
   or control measure until a commander of the party confirms it. Released to its own party only
   (a guard); the release the event asked for (``releasableTo``) is kept in the body and applies
@@ -25,7 +28,7 @@ import hashlib
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import BigInteger, Column, Connection, String, Table, select
+from sqlalchemy import BigInteger, Column, Connection, Integer, String, Table, select
 
 from liaison.cot import CotError, parse_event, serialize_event
 from liaison.domain.entry import StoredEntry
@@ -47,9 +50,11 @@ __all__ = [
     "DRAFT",
     "DRAFT_SHAPES",
     "DRAFT_STATES",
+    "MAX_REPORTS",
     "REPORT",
     "DraftBody",
     "ReportBody",
+    "ReportItem",
     "latest_draft",
     "proj_tak_drafts",
     "proj_tak_reports",
@@ -68,6 +73,8 @@ DRAFT_SHAPES: tuple[str, ...] = ("polygon", "line", "rectangle", "circle", "rout
 _MAX_EVENT_CHARS = 200_000
 _MAX_WARNINGS = 32
 _MAX_UID = 1024
+#: unit reports one ``tak.report`` entry speaks for
+MAX_REPORTS = 128
 
 
 def normal_event(value: Any) -> str:
@@ -86,7 +93,7 @@ def _warnings(value: list[str]) -> list[str]:
     return value
 
 
-class ReportBody(Body):
+class ReportItem(Body):
     """The CoT event behind the unit report of ``unit`` at ``time``."""
 
     unit: str
@@ -98,6 +105,12 @@ class ReportBody(Body):
     _t = field_validator("time", mode="before")(normal_instant)
     _e = field_validator("event", mode="before")(normal_event)
     _w = field_validator("warnings")(_warnings)
+
+
+class ReportBody(Body):
+    """The CoT events behind unit reports appended right after this entry."""
+
+    reports: list[ReportItem] = Field(min_length=1, max_length=MAX_REPORTS)
 
 
 class DraftBody(Body):
@@ -153,6 +166,7 @@ proj_tak_reports = Table(
     "proj_tak_reports",
     metadata,
     Column("id", String(64), primary_key=True),
+    Column("item", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False, index=True),
     Column("party", String(32), nullable=False),
     Column("unit", String(64), nullable=False, index=True),
@@ -182,13 +196,18 @@ def _apply(conn: Connection, entry: StoredEntry) -> None:
     body = entry.content.body
     if entry.content.kind == REPORT:
         conn.execute(
-            proj_tak_reports.insert().values(
-                id=entry.id,
-                seq=entry.seq,
-                party=entry.content.party,
-                unit=body["unit"],
-                time=format_time(decode_instant(body["time"])),
-            )
+            proj_tak_reports.insert(),
+            [
+                {
+                    "id": entry.id,
+                    "item": n,
+                    "seq": entry.seq,
+                    "party": entry.content.party,
+                    "unit": item["unit"],
+                    "time": format_time(decode_instant(item["time"])),
+                }
+                for n, item in enumerate(body["reports"])
+            ],
         )
         return
     root = entry.id
@@ -238,16 +257,18 @@ def latest_draft(conn: Connection, party: str, uid: str) -> Any:
     ).first()
 
 
-def report_for(conn: Connection, reader: str, party: str, unit: str, time: str, before: int) -> Any:
-    """The ``tak.report`` behind the unit report at ``before`` (its seq), as ``reader`` may read it.
+def report_for(
+    conn: Connection, reader: str, party: str, unit: str, time: str, before: int
+) -> dict[str, Any] | None:
+    """The CoT event behind the unit report at ``before`` (its seq), as ``reader`` may read it.
 
-    ``time`` is the unit report's time in the store's text form. The report is the latest one
-    for that unit and time written before the unit report, and is returned only when it is
-    released to ``reader`` (None otherwise).
+    ``time`` is the unit report's time in the store's text form. It is the latest report item
+    for that unit and time written before the unit report, returned (``{unit, time, event,
+    warnings}``) only when its entry is released to ``reader``.
     """
     table = proj_tak_reports
     row = conn.execute(
-        select(table.c.seq)
+        select(table.c.seq, table.c.item)
         .where(
             table.c.unit == unit,
             table.c.party == party,
@@ -259,7 +280,11 @@ def report_for(conn: Connection, reader: str, party: str, unit: str, time: str, 
     ).first()
     if row is None:
         return None
-    return q.get_entry_by_seq(conn, int(row.seq), reader)
+    entry = q.get_entry_by_seq(conn, int(row.seq), reader)
+    if entry is None:
+        return None
+    item: dict[str, Any] = entry.content.body["reports"][int(row.item)]
+    return item
 
 
 # --- guards -------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ class LogWaker:
 
 def _lookups(
     conn: Any, reader: str
-) -> tuple[Callable[[StoredEntry], str], Callable[[StoredEntry], StoredEntry | None]]:
+) -> tuple[Callable[[StoredEntry], str], Callable[[StoredEntry], dict[str, Any] | None]]:
     def root_of(entry: StoredEntry) -> str:
         table = (
             proj_picture_operations if entry.content.kind == OPERATION else proj_picture_measures
@@ -136,13 +136,12 @@ def _lookups(
         root = conn.execute(select(table.c.root).where(table.c.id == entry.id)).scalar()
         return str(root or entry.id)
 
-    def report_of(entry: StoredEntry) -> StoredEntry | None:
+    def report_of(entry: StoredEntry) -> dict[str, Any] | None:
         body = entry.content.body
         time = format_time(decode_instant(body["time"]))
-        found: StoredEntry | None = report_for(
+        return report_for(
             conn, reader, str(entry.content.party), str(body["unit"]), time, entry.seq
         )
-        return found
 
     return root_of, report_of
 

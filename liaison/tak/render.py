@@ -168,13 +168,13 @@ def _shape_events(
     ]
 
 
-def _unit(entry: StoredEntry, now: datetime, report: StoredEntry | None) -> Rendering:
+def _unit(entry: StoredEntry, now: datetime, report: Mapping[str, Any] | None) -> Rendering:
     body = entry.content.body
     party = str(entry.content.party)
     key = f"unit:{party}/{body['unit']}"
     if report is not None:
         try:
-            event = parse_event(report.content.body["event"].encode())
+            event = parse_event(str(report["event"]).encode())
         except CotError:
             event = None
         if event is not None and is_delete(event):
@@ -299,12 +299,13 @@ def render(
     reader: str,
     now: datetime,
     root_of: Callable[[StoredEntry], str],
-    report_of: Callable[[StoredEntry], StoredEntry | None],
+    report_of: Callable[[StoredEntry], Mapping[str, Any] | None],
 ) -> Rendering | None:
     """How ``entry`` (read as ``reader``) shows on a TAK map, or None if it does not.
 
     ``root_of`` gives an operation's or measure's identity (its first version's id) and
-    ``report_of`` the ``tak.report`` behind a unit report, each as the reader may read it.
+    ``report_of`` the event (a ``tak.report`` item) behind a unit report, each as the reader
+    may read it.
     """
     kind = entry.content.kind
     if kind == UNIT:

@@ -9,6 +9,7 @@ refusal names its code.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,10 @@ SAMPLE_ACTIONS = [
     ("Range_and_Bearing-Line.cot", "ignored", None, "a measuring line, not a drawing"),
 ]  # fmt: skip
 
-# atakcotcaptures.txt: 17 events; 14 positions, 3 file transfers, 1 chat (see the CoT table).
-CAPTURE_ACTIONS = Counter({"reported": 13, "ignored": 4})
+# atakcotcaptures.txt: 17 events: 13 positions of 9 devices (one device reports three times,
+# two report twice), 3 file transfers and 1 chat (see the CoT layer's table). Sent as one
+# batch, the 4 earlier reports of a device are coalesced: kept in the report entry only.
+CAPTURE_ACTIONS = Counter({"reported": 9, "coalesced": 4, "ignored": 4})
 
 
 def _sample(name: str) -> bytes:
@@ -62,7 +65,12 @@ def test_the_captures_are_ingested_and_their_warts_recorded(tak: Tak) -> None:
     assert Counter(o.action for o in outcomes) == CAPTURE_ACTIONS
     assert {o.code for o in outcomes if o.action == "ignored"} == {"not_recorded"}
     reports = tak.node.record.list("uk", EntryFilter(kind=REPORT, limit=100))
-    warned = {w.split(":")[0] for r in reports for w in r.content.body["warnings"]}
+    warned = {
+        w.split(":")[0]
+        for r in reports
+        for item in r.content.body["reports"]
+        for w in item["warnings"]
+    }
     assert {"declared_encoding_ignored", "time_fraction_digits", "start_before_time"} <= warned
 
 
@@ -88,10 +96,30 @@ def test_a_position_becomes_a_unit_report_of_the_members_party(sqlite_world: Wor
     assert unit["speed_mps"] == 3.2
     assert unit["release"] == ["uk"]  # no releasableTo: the party's default, none
     (report,) = sqlite_world.node.record.list("uk", EntryFilter(kind=REPORT))
-    kept = parse_event(report.content.body["event"].encode())
+    (item,) = report.content.body["reports"]
+    assert (item["unit"], item["time"]) == ("ANDROID-42", unit["time"])
+    kept = parse_event(item["event"].encode())
     assert kept == event  # every detail child, hae/ce/le, how: all of it
     assert '<__group name="Cyan" role="Team Member"></__group>' in kept.detail
     assert report.content.release == ("uk",)
+
+
+def test_reports_of_one_unit_in_one_batch_are_all_kept_and_the_latest_is_the_picture(
+    sqlite_world: World,
+) -> None:
+    tak = tak_for(sqlite_world.node)
+    start = now()
+    track = [
+        position("TRACK", lat=50.0 + n * 0.001, at=start + timedelta(seconds=n)) for n in (2, 0, 1)
+    ]
+    outcomes = tak.ingest.ingest("burrows", track)
+    assert [o.action for o in outcomes] == ["reported", "coalesced", "coalesced"]
+    (unit,) = sqlite_world.node.picture.units("uk")
+    assert unit["position"]["coordinates"] == [10.0, 50.002]  # the latest by time
+    (report,) = sqlite_world.node.record.list("uk", EntryFilter(kind=REPORT))
+    kept = [parse_event(item["event"].encode()) for item in report.content.body["reports"]]
+    assert kept == track  # every event is on the record, in the order received
+    assert {o.entries[0] for o in outcomes[1:]} == {report.id}
 
 
 def test_an_odd_uid_gets_a_stable_unit_id() -> None:

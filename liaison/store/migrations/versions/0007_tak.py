@@ -32,6 +32,7 @@ def upgrade() -> None:
     op.create_table(
         "proj_tak_reports",
         sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("item", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("seq", sa.BigInteger, nullable=False),
         sa.Column("party", sa.String(32), nullable=False),
         sa.Column("unit", sa.String(64), nullable=False),
