@@ -7,9 +7,12 @@ API processes can open the same PostgreSQL store at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from liaison.domain.entry import StoredEntry
+from liaison.domain.time import utcnow
 from liaison.errors import InvalidInput
 from liaison.ledger.signing import BadKeyError, KeyFile
 from liaison.projections import roster as _roster  # noqa: F401 - registers the roster projector
@@ -26,10 +29,12 @@ __all__ = ["Node"]
 
 
 class Node:
-    def __init__(self, store: SqlStore, node_key: KeyFile) -> None:
+    def __init__(
+        self, store: SqlStore, node_key: KeyFile, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.store = store
         self.key = node_key
-        self.record = RecordService(store, node_key.signing_key)
+        self.record = RecordService(store, node_key.signing_key, clock=clock)
         self.roster = RosterService(self.record)
         self.proofs = ProofService(self.record)
         self.messages = MessageService(self.record)
@@ -46,8 +51,18 @@ class Node:
         return cls(store, read_node_key(node_key_path))
 
     @classmethod
-    def create(cls, db: str, node_key_path: str | Path, origin: str) -> tuple[Node, StoredEntry]:
-        """Create a new record and its node key (refusing to overwrite either)."""
+    def create(
+        cls,
+        db: str,
+        node_key_path: str | Path,
+        origin: str,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> tuple[Node, StoredEntry]:
+        """Create a new record and its node key (refusing to overwrite either).
+
+        ``clock`` is the node's clock for the genesis entry and every append after it:
+        the wall clock, or a scenario's historical clock.
+        """
         path = Path(node_key_path)
         store = open_store(db)
         if store.has_schema():
@@ -61,8 +76,8 @@ class Node:
         else:
             key = KeyFile.new("node", None)
             key.write(path)
-        genesis = initialise_store(store, origin, key.signing_key)
-        return cls(store, key), genesis
+        genesis = initialise_store(store, origin, key.signing_key, clock)
+        return cls(store, key, clock), genesis
 
     def close(self) -> None:
         self.record.close()

@@ -12,20 +12,17 @@ using the node afterwards append at the real time (later than anything in the sc
 
 Creating a node writes its first entry (genesis) at once, and that entry's time must be the
 scenario's start, or every later (older) event would be stamped with the genesis time instead.
-:func:`create_node` makes the node with the genesis at the clock's time.
+:func:`create_node` makes the node with that clock, genesis included.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from liaison.domain.time import utcnow
 from liaison.node import Node
-from liaison.services import roster as _roster
 
 __all__ = ["ScenarioClock", "create_node"]
 
@@ -66,29 +63,7 @@ class ScenarioClock:
             return self._at is not None
 
 
-# Node.create writes the genesis entry with ``liaison.services.roster.utcnow``; it takes no
-# clock. Until it does, the genesis is made to read the scenario's clock by standing that clock
-# in for the module's ``utcnow`` while the node is created. The lock keeps two threads of this
-# process from doing so at once; nothing else in the roster module reads ``utcnow`` while a
-# store is being initialised.
-_GENESIS_LOCK = threading.Lock()
-
-
-@contextmanager
-def _genesis_at(clock: ScenarioClock) -> Iterator[None]:
-    namespace = vars(_roster)
-    with _GENESIS_LOCK:
-        original = namespace["utcnow"]
-        namespace["utcnow"] = clock
-        try:
-            yield
-        finally:
-            namespace["utcnow"] = original
-
-
 def create_node(db: str, node_key_path: str | Path, origin: str, clock: ScenarioClock) -> Node:
     """A new node over a new store whose genesis and every later append read ``clock``."""
-    with _genesis_at(clock):
-        node, _ = Node.create(db, node_key_path, origin)
-    node.record.clock = clock
+    node, _ = Node.create(db, node_key_path, origin, clock=clock)
     return node

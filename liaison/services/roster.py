@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import nacl.signing
@@ -44,7 +45,10 @@ def hash_token(token: str) -> str:
 
 
 def initialise_store(
-    store: SqlStore, origin: str, node_key: nacl.signing.SigningKey
+    store: SqlStore,
+    origin: str,
+    node_key: nacl.signing.SigningKey,
+    clock: Callable[[], datetime] = utcnow,
 ) -> StoredEntry:
     """Create the schema and the genesis entry; refuses a store that already has a record."""
     store.migrate()
@@ -52,7 +56,7 @@ def initialise_store(
     with store.write() as conn:
         if q.node_info(conn) is not None:
             raise Conflict(f"{store.safe_url} already holds a record")
-        now = utcnow()
+        now = clock()
         spec = KINDS.get("node.genesis")
         body = spec.validate({"origin": origin, "node_key": public})
         content = Content(
