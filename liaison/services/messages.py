@@ -215,6 +215,8 @@ class MessageService:
     def approve(self, author: str, draft_id: str) -> StoredEntry:
         party = self._party(author)
         draft = self.record.get(party, draft_id)
+        if draft.content.kind != "message.draft":
+            raise NotFound("no such draft")
         return self.record.append(
             AppendRequest(
                 author=author,

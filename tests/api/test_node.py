@@ -49,7 +49,8 @@ def test_openapi_lists_every_route(sqlite_api: Api) -> None:
         for path, operations in document["paths"].items()
         for method in operations
     }
-    assert listed == EVERY_ROUTE
+    # every route of the record itself is listed (capabilities add more; docs/api.md lists all)
+    assert listed >= EVERY_ROUTE, EVERY_ROUTE - listed
     assert document["info"]["version"] == __version__
     assert "urn:liaison:problem:not-found" in document["info"]["description"]
     schemes = document["components"]["securitySchemes"]
