@@ -67,7 +67,7 @@ def test_the_readme_python_example_runs_against_a_served_node(tmp_path: Path) ->
             'Client("http://127.0.0.1:8000"', 'Client("http://testserver", transport=transport'
         )
         namespace: dict[str, object] = {"transport": transport}
-        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own example
+        exec(compile(code, "README.md", "exec"), namespace)
         transport.shutdown()
     finally:
         node.close()
