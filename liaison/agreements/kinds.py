@@ -237,6 +237,26 @@ DISPUTE = KINDS.register(
     )
 )
 
+
+class BindingBody(Body):
+    agreement: str
+    version: str
+    #: the signature entry that completed the version
+    completed_by: str
+
+    _ids = field_validator("agreement", "version", "completed_by")(entry_id)
+
+
+BINDING = KINDS.register(
+    KindSpec(
+        "agreement.binding",
+        BindingBody,
+        None,
+        "The node's notice that a version became binding: a live-stream event for its parties. "
+        "Status is still computed from the signatures, never read from this notice.",
+    )
+)
+
 AGREEMENT_KINDS = frozenset(
     spec.name for spec in (PROPOSAL, CONSULTATION, POSITION, AMENDMENT, SIGNATURE, BREACH, DISPUTE)
 )

@@ -38,6 +38,7 @@ from liaison.api.problems import (
 from liaison.api.schemas import Problem
 from liaison.config import setting
 from liaison.node import Node
+from liaison.services.periodic import Periodic
 from liaison.web import routes as web_routes
 
 __all__ = ["create_app", "create_app_from_settings", "factory"]
@@ -79,15 +80,26 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     ping_seconds: float = stream.DEFAULT_PING_SECONDS,
     poll_seconds: float = stream.DEFAULT_POLL_SECONDS,
+    compliance_seconds: float = 60.0,
 ) -> FastAPI:
-    """The API over ``node``; with ``owns_node`` the node is closed when the app shuts down."""
+    """The API over ``node``; with ``owns_node`` the node is closed when the app shuts down.
+
+    While the app runs, the compliance check runs every ``compliance_seconds`` (0: never),
+    so that obligations broken by time passing are found without waiting for an append.
+    """
     hub = stream.LiveHub(node.record, poll_interval=poll_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        timer = None
+        if compliance_seconds > 0:
+            timer = Periodic("liaison-compliance", compliance_seconds, node.agreements.check)
+            timer.start()
         try:
             yield
         finally:
+            if timer is not None:
+                timer.stop()
             hub.stop()
             if owns_node:
                 node.close()

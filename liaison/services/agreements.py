@@ -23,6 +23,7 @@ finding's key, so several processes checking at once record each breach once.
 from __future__ import annotations
 
 import builtins
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -159,6 +160,20 @@ def _guard_breach(ctx: GuardContext) -> None:
 
 
 GUARDS.register(BREACH, _guard_breach)
+
+
+def _guard_binding(ctx: GuardContext) -> None:
+    """A version is announced as binding once (there are few such notices: read them all)."""
+    rows = ctx.conn.execute(
+        select(entries_table.c.content).where(entries_table.c.kind == _kinds.BINDING.name)
+    )
+    if any(
+        Content.from_bytes(bytes(r.content)).body["version"] == ctx.body["version"] for r in rows
+    ):
+        raise Conflict("this version has already been announced as binding")
+
+
+GUARDS.register(_kinds.BINDING.name, _guard_binding)
 
 
 class AgreementService:
@@ -593,6 +608,8 @@ class AgreementService:
         Returns the breach entries it recorded. Call it for every durable append.
         """
         kind = entry.content.kind
+        if kind == SIGNATURE:
+            self._announce_binding(entry)
         relevant = (
             kind in (CONSULTATION, SIGNATURE)
             or kind in OPERATION_KINDS
@@ -607,6 +624,26 @@ class AgreementService:
                 for r in report.recorded
                 if (e := q.get_entry_by_seq(conn, r.seq, None)) is not None
             ]
+
+    def _announce_binding(self, signature: StoredEntry) -> None:
+        """Tell the agreement's parties, live, when a signature completed a version."""
+        body = signature.content.body
+        status = self.status(None, str(body["agreement"]), version=str(body["version"]))
+        if not status.binding or status.bound is None or status.bound.entry != signature.id:
+            return
+        with contextlib.suppress(Conflict):  # another process announced it first
+            self.record.append(
+                AppendRequest(
+                    NODE_AUTHOR,
+                    _kinds.BINDING.name,
+                    {
+                        "agreement": status.agreement,
+                        "version": status.version,
+                        "completed_by": signature.id,
+                    },
+                    release=sorted(status.parties),
+                )
+            )
 
     def check(
         self,
