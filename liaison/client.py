@@ -223,7 +223,11 @@ def _error_classes(root: type[LiaisonError] = LiaisonError) -> builtins.list[typ
 
 def error_from_problem(status: int, problem: Any) -> LiaisonError:
     """The :mod:`liaison.errors` instance a problem document names (LiaisonError if unknown)."""
-    by_slug = {cls.slug: cls for cls in _error_classes()}
+    # Only the classes of liaison.errors: a capability's own subclass may share a slug
+    # and take other constructor arguments.
+    by_slug = {
+        cls.slug: cls for cls in _error_classes() if cls.__module__ == LiaisonError.__module__
+    }
     if isinstance(problem, Mapping) and isinstance(problem.get("type"), str):
         kind = str(problem["type"])
         slug = kind[len(PROBLEM_TYPE_PREFIX) :] if kind.startswith(PROBLEM_TYPE_PREFIX) else ""
