@@ -178,6 +178,22 @@ def footprint_shape(footprint: Mapping[str, Any]) -> BaseGeometry:
     """
     if not isinstance(footprint, Mapping):
         raise ValueError("a footprint must be a GeoJSON object")
+    if footprint.get("type") == "Circle":
+        # the picture's float-free form (liaison.geometry.canonical): centre in 1e-7
+        # degrees, radius in millimetres
+        centre_e7, radius_mm = footprint.get("center_e7"), footprint.get("radius_mm")
+        if (
+            not isinstance(centre_e7, list)
+            or len(centre_e7) != 2
+            or not all(isinstance(v, int) for v in centre_e7)
+            or not isinstance(radius_mm, int)
+        ):
+            raise ValueError("a Circle footprint needs center_e7 [lon, lat] and radius_mm")
+        footprint = {
+            "type": "Point",
+            "coordinates_e7": centre_e7,
+            "radius_m": str(Decimal(radius_mm) / 1000),
+        }
     if footprint.get("type") == "Point":
         raw, scaled = _coordinates(footprint, "Point")
         lon, lat = _position(raw, "coordinates", scaled=scaled)

@@ -33,3 +33,13 @@ def test_the_signature_that_completes_a_version_is_announced_to_its_parties_once
         assert len(notices) == 1
         assert notices[0].content.body["version"] == version.id
     assert world.node.record.list("us", EntryFilter(kind="agreement.binding")) == []
+
+
+def test_compliance_reads_the_pictures_circular_footprints() -> None:
+    from liaison.agreements.regions import footprint_shape
+
+    circle = footprint_shape(
+        {"type": "Circle", "center_e7": [200_000_000, 440_000_000], "radius_mm": 5_000_000}
+    )
+    assert circle.contains(footprint_shape({"type": "Point", "coordinates": [20.0, 44.0]}))
+    assert not circle.contains(footprint_shape({"type": "Point", "coordinates": [20.2, 44.0]}))
