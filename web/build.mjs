@@ -21,7 +21,8 @@ function licences() {
   const parts = [
     "Third-party software and data in this directory, as built by web/build.mjs.",
     "",
-    "countries-50m.json: Natural Earth 1:50m countries (public domain, https://www.naturalearthdata.com/),",
+    "countries-50m.json, countries-110m.json: Natural Earth 1:50m and 1:110m countries",
+    "(public domain, https://www.naturalearthdata.com/),",
     "converted to TopoJSON by the world-atlas package (ISC licence, below).",
     "",
   ];
@@ -49,7 +50,10 @@ async function buildInto(out) {
   });
   copyFileSync(join(here, "src", "index.html"), join(out, "index.html"));
   copyFileSync(join(here, "src", "app.css"), join(out, "app.css"));
-  copyFileSync(join(here, "node_modules", "world-atlas", "countries-50m.json"), join(out, "countries-50m.json"));
+  for (const scale of ["50m", "110m"]) {
+    const name = `countries-${scale}.json`;
+    copyFileSync(join(here, "node_modules", "world-atlas", name), join(out, name));
+  }
   writeFileSync(join(out, "THIRD-PARTY.txt"), licences());
 }
 

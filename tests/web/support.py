@@ -270,12 +270,13 @@ def seed_bulk(
         party = parties[i % 3]
         lon = rng.uniform(-10.0, 40.0)
         lat = rng.uniform(36.0, 60.0)
+        reported = at - timedelta(minutes=rng.randint(1, 120))
         body = {
             "unit": f"u{i}",
             "name": f"Unit {i}",
             "position": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
-            "time": _iso(at - timedelta(minutes=rng.randint(1, 120))),
-            "stale_time": _iso(at + timedelta(minutes=rng.randint(-30, 600))),
+            "time": _iso(reported),
+            "stale_time": _iso(reported + timedelta(minutes=rng.randint(30, 600))),
             "symbol_code": SIDCS[i % len(SIDCS)],
         }
         batch.append(

@@ -12,6 +12,17 @@ const MIN_DRAG = 4;
 const UNIT_HIT = 14;
 const MAX_K = 2 ** 24 / WORLD;
 const FRAME_HISTORY = 240;
+const OCEAN = "#dde8ef";
+/** Above this many units in view, units are drawn as frame markers, not full symbols. */
+export const SYMBOL_LIMIT = 1500;
+/** Fill of the symbol frames of MIL-STD-2525 standard identities (its "light" colours). */
+const FRAME_FILL = { friend: "#80e0ff", hostile: "#ff8080", neutral: "#aaffaa", unknown: "#ffff80" };
+/** Beyond this many labels, footprints and areas go unlabelled. */
+const LABEL_LIMIT = 400;
+/** Beyond this many footprints in view, they are filled plainly, without pattern or outline. */
+const DETAIL_LIMIT = 800;
+/** How long after the last pan or zoom the map is drawn afresh (until then, moved snapshots). */
+const SETTLE_MS = 140;
 
 export class MapView {
   constructor(container, { onSelect = () => {}, onPointer = () => {}, onKey = null } = {}) {
@@ -31,14 +42,20 @@ export class MapView {
       "aria-label",
       "Map. Arrow keys pan, plus and minus zoom, 0 fits the picture, Enter selects what is under the centre cross, Escape clears.",
     );
+    // Selection and the drawing tool go on a canvas of their own: changing them redraws nothing else.
+    this.top = document.createElement("canvas");
+    this.top.className = "map-top";
+    this.top.setAttribute("aria-hidden", "true");
     this.crosshair = document.createElement("div");
     this.crosshair.className = "map-crosshair";
     this.crosshair.setAttribute("aria-hidden", "true");
-    container.append(this.base, this.canvas, this.crosshair);
+    container.append(this.base, this.canvas, this.top, this.crosshair);
     this.baseCtx = this.base.getContext("2d");
     this.ctx = this.canvas.getContext("2d");
+    this.topCtx = this.top.getContext("2d");
     this.basemap = null;
     this.scene = { volumes: [], units: [], measures: [], conflicts: [] };
+    this.groups = null;
     this.selected = null;
     this.tool = null;
     this.k = 4;
@@ -47,8 +64,12 @@ export class MapView {
     this.width = 0;
     this.height = 0;
     this.dpr = Math.max(1, Math.min(2, window.devicePixelRatio || 1));
-    this.baseDirty = true;
-    this.dirty = true;
+    this.viewDirty = true;
+    this.contentDirty = true;
+    this.lastMove = 0;
+    this.settleTimer = null;
+    this.shots = { base: null, overlay: null };
+    this.unitLayer = document.createElement("canvas");
     this.frame = null;
     this.frameTimes = [];
     this.lastFrame = 0;
@@ -70,12 +91,13 @@ export class MapView {
     const centre = first ? null : this.centre();
     this.width = width;
     this.height = height;
-    for (const c of [this.base, this.canvas]) {
+    for (const c of [this.base, this.canvas, this.top]) {
       c.width = Math.round(width * this.dpr);
       c.height = Math.round(height * this.dpr);
       c.style.width = `${width}px`;
       c.style.height = `${height}px`;
     }
+    this.shots = { base: null, overlay: null };
     if (first) this.fitWorld();
     else this.centreOn(centre[0], centre[1], this.k);
     this.invalidate(true);
@@ -136,6 +158,7 @@ export class MapView {
   }
 
   zoomAt(sx, sy, factor) {
+    this.lastMove = performance.now();
     const k = Math.min(MAX_K, Math.max(this.minK(), this.k * factor));
     const f = k / this.k;
     this.tx = sx - (sx - this.tx) * f;
@@ -146,6 +169,7 @@ export class MapView {
   }
 
   panBy(dx, dy) {
+    this.lastMove = performance.now();
     this.tx += dx;
     this.ty += dy;
     this._clampY();
@@ -161,12 +185,16 @@ export class MapView {
     while (this.tx < -span) this.tx += span;
   }
 
-  /** Offsets (in world widths) of the world copies the view shows. */
+  /**
+   * Offsets (in world widths) of the world copies to draw: those the view shows, and one more on
+   * a side where shapes unwrapped across the antimeridian reach beyond the world's edge.
+   */
   _copies() {
     const x0 = -this.tx / this.k;
     const x1 = (this.width - this.tx) / this.k;
+    const reach = this.groups ? this.groups.reach : [0, WORLD];
     const out = [];
-    for (let n = Math.floor(x0 / WORLD) - 1; n <= Math.floor(x1 / WORLD) + 1; n += 1) out.push(n);
+    for (let n = Math.floor((x0 - (reach[1] - WORLD)) / WORLD); n <= Math.floor((x1 - reach[0]) / WORLD); n += 1) out.push(n);
     return out;
   }
 
@@ -180,6 +208,7 @@ export class MapView {
   /** {volumes, units, measures, conflicts} as the picture model and conflicts give them. */
   setScene(scene) {
     this.scene = scene;
+    this.groups = groupsOf(scene);
     this.invalidate();
   }
 
@@ -195,7 +224,7 @@ export class MapView {
         this.centreOn(lon, lat, zoom);
       }
     }
-    this.invalidate();
+    this.invalidateTop();
   }
 
   boxOf(selection) {
@@ -214,28 +243,80 @@ export class MapView {
     this.tool = tool;
     this.crosshair.classList.toggle("visible", Boolean(tool));
     this.canvas.classList.toggle("drawing", Boolean(tool));
-    this.invalidate();
+    this.invalidateTop();
   }
 
-  invalidate(base = false) {
-    if (base) this.baseDirty = true;
-    this.dirty = true;
+  /** Ask for a frame: `view` when the view moved, otherwise the content (data, time, selection). */
+  invalidate(view = false) {
+    if (view) this.viewDirty = true;
+    else this.contentDirty = true;
     if (this.frame === null) this.frame = requestAnimationFrame(() => this._render());
   }
 
-  // --- rendering ----------------------------------------------------------------------------
+  /** Ask for the selection and the drawing tool to be drawn again (and nothing else). */
+  invalidateTop() {
+    if (this.frame === null) this.frame = requestAnimationFrame(() => this._render());
+  }
 
+  /**
+   * Draw a frame. While the member pans or zooms, the last crisp frames are moved and scaled
+   * (two image copies), and the map is drawn afresh SETTLE_MS after the movement stops, or at
+   * once when the snapshots no longer cover the view well: a gesture never waits for ten thousand
+   * symbols to be drawn again at every step.
+   */
   _render() {
     this.frame = null;
     const started = performance.now();
-    if (this.baseDirty) this._renderBase();
-    if (this.dirty) this._renderOverlay();
-    this.baseDirty = false;
-    this.dirty = false;
+    const moving = started - this.lastMove < SETTLE_MS;
+    if (this.viewDirty && moving && !this.contentDirty && this._blit()) {
+      clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => this.invalidate(true), SETTLE_MS);
+    } else if (this.viewDirty || this.contentDirty) {
+      if (this.viewDirty || !this.shots.base) this._renderBase();
+      this._renderOverlay();
+      this.shots.base = this._snapshot(this.base, this.shots.base);
+      this.shots.overlay = this._snapshot(this.canvas, this.shots.overlay);
+    }
+    this.viewDirty = false;
+    this.contentDirty = false;
+    this._renderTop();
     const took = performance.now() - started;
     this.lastFrame = took;
     this.frameTimes.push(took);
     if (this.frameTimes.length > FRAME_HISTORY) this.frameTimes.shift();
+  }
+
+  _snapshot(source, shot) {
+    const canvas = shot?.canvas || document.createElement("canvas");
+    if (canvas.width !== source.width || canvas.height !== source.height) {
+      canvas.width = source.width;
+      canvas.height = source.height;
+    }
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(source, 0, 0);
+    return { canvas, k: this.k, tx: this.tx, ty: this.ty };
+  }
+
+  /** Move and scale the snapshots to the current view; false when they would not do. */
+  _blit() {
+    const { base, overlay } = this.shots;
+    if (!base || !overlay) return false;
+    const scale = this.k / base.k;
+    const dx = this.tx - base.tx * scale;
+    const dy = this.ty - base.ty * scale;
+    if (scale < 0.5 || scale > 2 || Math.abs(dx) > this.width * 0.6 || Math.abs(dy) > this.height * 0.6) return false;
+    const d = this.dpr;
+    const w = this.base.width * scale;
+    const hgt = this.base.height * scale;
+    this.baseCtx.setTransform(1, 0, 0, 1, 0, 0);
+    this.baseCtx.fillStyle = OCEAN;
+    this.baseCtx.fillRect(0, 0, this.base.width, this.base.height);
+    this.baseCtx.drawImage(base.canvas, dx * d, dy * d, w, hgt);
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.ctx.drawImage(overlay.canvas, dx * d, dy * d, w, hgt);
+    return true;
   }
 
   _worldTransform(ctx, copy) {
@@ -246,19 +327,21 @@ export class MapView {
   _renderBase() {
     const ctx = this.baseCtx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = "#dde8ef";
+    ctx.fillStyle = OCEAN;
     ctx.fillRect(0, 0, this.base.width, this.base.height);
     if (!this.basemap) return;
+    // Natural Earth 1:110m while a continent or more is in view; 1:50m closer in.
+    const map = this.k < 24 && this.basemap.coarse ? this.basemap.coarse : this.basemap;
     for (const copy of this._copies()) {
       this._worldTransform(ctx, copy);
       ctx.fillStyle = "#f4f1ea";
-      ctx.fill(this.basemap.land);
+      ctx.fill(map.land);
       ctx.lineWidth = 0.6 / this.k;
       ctx.strokeStyle = "#9a9488";
-      ctx.stroke(this.basemap.borders);
+      ctx.stroke(map.borders);
       ctx.lineWidth = 0.8 / this.k;
       ctx.strokeStyle = "#6f8796";
-      ctx.stroke(this.basemap.coast);
+      ctx.stroke(map.coast);
     }
     this._graticule(ctx);
   }
@@ -305,7 +388,8 @@ export class MapView {
     const d = this.dpr;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    const { volumes, units, measures, conflicts } = this.scene;
+    const { units, measures, conflicts } = this.scene;
+    const groups = this.groups || groupsOf(this.scene);
     const copies = this._copies();
     const patterns = new Map();
     const patternFor = (party) => {
@@ -316,39 +400,48 @@ export class MapView {
       }
       return patterns.get(party);
     };
-    const drawn = { units: 0, volumes: 0, measures: 0, conflicts: 0 };
-    const labels = [];
+    const drawn = { units: 0, volumes: groups.volumes, measures: measures.length, conflicts: conflicts.length };
+
+    // Areas of control measures under the operations; then the operations' footprints. Shapes
+    // in view are batched into one path per party and style, so a frame makes a few fills
+    // however many shapes there are; with very many in view, plain fills without outlines.
+    const inView = [];
+    for (const copy of copies) {
+      for (const layer of [groups.measureAreas, groups.operations]) {
+        for (const g of layer) {
+          const path = new Path2D();
+          let count = 0;
+          const offset = new DOMMatrix().translateSelf(copy * WORLD, 0);
+          for (const item of g.items) {
+            if (!this._visible(item.box, copy)) continue;
+            path.addPath(item.area, offset);
+            count += 1;
+          }
+          if (count) inView.push({ g, path, count });
+        }
+      }
+    }
+    const detailed = inView.reduce((n, x) => n + x.count, 0) <= DETAIL_LIMIT;
+    this._worldTransform(ctx, 0);
+    for (const { g, path } of inView) {
+      ctx.globalAlpha = g.alpha * (detailed ? 1 : 0.55);
+      if (detailed) {
+        ctx.fillStyle = patternFor(g.party);
+        ctx.fill(path, "evenodd");
+        ctx.lineWidth = (g.dashed ? 2 : 1.5) / this.k;
+        ctx.strokeStyle = partyStyle(g.party).colour;
+        ctx.setLineDash(g.dashed ? [6 / this.k, 4 / this.k] : []);
+        ctx.stroke(path);
+      } else {
+        ctx.fillStyle = partyStyle(g.party).colour;
+        ctx.fill(path, "evenodd");
+      }
+    }
+    ctx.globalAlpha = 1;
+    ctx.setLineDash([]);
 
     for (const copy of copies) {
       this._worldTransform(ctx, copy);
-      // Areas of control measures, under the operations.
-      for (const m of measures) {
-        const g = geomOf(m);
-        if (!g.area || !this._visible(g.box, copy)) continue;
-        ctx.fillStyle = patternFor(m.party);
-        ctx.fill(g.area, "evenodd");
-        ctx.setLineDash([6 / this.k, 4 / this.k]);
-        ctx.lineWidth = 2 / this.k;
-        ctx.strokeStyle = partyStyle(m.party).colour;
-        ctx.stroke(g.area);
-        ctx.setLineDash([]);
-        drawn.measures += 1;
-        if (copy === 0) labels.push({ g, text: `${m.kind.replaceAll("_", " ")} · ${m.party}`, strong: false });
-      }
-      // Operations' footprints: the party's pattern and colour.
-      for (const { op, volume } of volumes) {
-        const g = geomOf(volume);
-        if (!g.area || !this._visible(g.box, copy)) continue;
-        ctx.globalAlpha = op.state === "completed" ? 0.45 : 1;
-        ctx.fillStyle = patternFor(op.party);
-        ctx.fill(g.area, "evenodd");
-        ctx.lineWidth = 1.5 / this.k;
-        ctx.strokeStyle = partyStyle(op.party).colour;
-        ctx.stroke(g.area);
-        ctx.globalAlpha = 1;
-        drawn.volumes += 1;
-        if (copy === 0) labels.push({ g, text: `${op.party} · ${op.ref} · ${op.kind.replaceAll("_", " ")}`, strong: true });
-      }
       // Lines of control measures.
       for (const m of measures) {
         const g = geomOf(m);
@@ -358,36 +451,48 @@ export class MapView {
         ctx.setLineDash(m.kind.includes("boundary") ? [10 / this.k, 5 / this.k] : []);
         ctx.stroke(g.line);
         ctx.setLineDash([]);
-        drawn.measures += 1;
       }
-      // Conflicts: a white halo under a dashed vermillion outline, so they show on any fill.
+    }
+    // Conflicts, batched: a white halo under a dashed vermillion outline, so they show on any fill.
+    const clashes = new Path2D();
+    for (const copy of copies) {
+      const offset = new DOMMatrix().translateSelf(copy * WORLD, 0);
       for (const c of conflicts) {
         const g = geomOf(c);
         if (!this._visible(g.box, copy)) continue;
-        for (const [width, colour, dash] of [
-          [7, "rgba(255,255,255,0.9)", []],
-          [3.5, CONFLICT, [8, 5]],
-        ]) {
-          ctx.lineWidth = width / this.k;
-          ctx.strokeStyle = colour;
-          ctx.setLineDash(dash.map((v) => v / this.k));
-          if (g.area) ctx.stroke(g.area);
-          if (g.line) ctx.stroke(g.line);
-        }
-        ctx.setLineDash([]);
-        drawn.conflicts += 1;
+        if (g.area) clashes.addPath(g.area, offset);
+        if (g.line) clashes.addPath(g.line, offset);
       }
     }
+    this._worldTransform(ctx, 0);
+    for (const [width, colour, dash] of [
+      [7, "rgba(255,255,255,0.9)", []],
+      [3.5, CONFLICT, [8, 5]],
+    ]) {
+      ctx.lineWidth = width / this.k;
+      ctx.strokeStyle = colour;
+      ctx.setLineDash(dash.map((v) => v / this.k));
+      ctx.stroke(clashes);
+    }
+    ctx.setLineDash([]);
 
     // Screen-space layers: ticks on lines' protected sides, labels, symbols, markers.
     ctx.setTransform(d, 0, 0, d, 0, 0);
     for (const m of measures) if (geomOf(m).line) this._sideTicks(ctx, m, copies);
-    this._labels(ctx, labels);
+    this._labels(ctx, groups.labels);
     drawn.units = this._units(ctx, units, copies);
-    for (const c of conflicts) this._conflictMark(ctx, c, copies);
-    if (this.selected) this._selection(ctx, copies);
-    if (this.tool) this.tool.render(ctx, this);
+    const labelled = conflicts.length <= 40;
+    for (const c of conflicts) this._conflictMark(ctx, c, copies, labelled);
     this.drawn = drawn;
+  }
+
+  _renderTop() {
+    const ctx = this.topCtx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.top.width, this.top.height);
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    if (this.selected) this._selection(ctx, this._copies());
+    if (this.tool) this.tool.render(ctx, this);
   }
 
   _sideTicks(ctx, m, copies) {
@@ -442,7 +547,7 @@ export class MapView {
   }
 
   _labels(ctx, labels) {
-    if (labels.length > 400) return;
+    if (!labels) return;
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     for (const { g, text, strong } of labels) {
@@ -453,32 +558,87 @@ export class MapView {
     }
   }
 
+  /**
+   * Unit symbols at their positions, stamped (see _stamp). With more than SYMBOL_LIMIT in view,
+   * each unit is drawn as its symbol's frame in miniature (rectangle: friend, diamond: hostile,
+   * square: neutral, circle: unknown), outlined in its party's colour: thousands of full symbols
+   * at that scale would only cover each other.
+   */
   _units(ctx, units, copies) {
-    const size = this.k > 256 ? 26 : this.k > 24 ? 20 : 14;
-    const showNames = units.length < 300 && this.k > 64;
     const span = WORLD * this.k;
-    let count = 0;
-    ctx.textAlign = "left";
-    ctx.textBaseline = "middle";
-    for (const { report, stale } of units) {
+    const shown = [];
+    for (const u of units) {
+      const report = u.report;
       const [x, y] = (report.xy ||= project(report.position[0], report.position[1]));
       const sy = y * this.k + this.ty;
       if (sy < -30 || sy > this.height + 30) continue;
-      const img = symbolImage(report.sidc, size);
       for (const copy of copies) {
         const sx = x * this.k + this.tx + copy * span;
         if (sx < -30 || sx > this.width + 30) continue;
-        ctx.globalAlpha = stale ? 0.35 : 1;
-        ctx.drawImage(img.canvas, sx - img.anchor.x, sy - img.anchor.y, img.width, img.height);
-        ctx.globalAlpha = 1;
-        if (showNames) haloText(ctx, report.name || report.unit, sx + img.width / 2 + 2, sy, stale ? "#555" : "#111", 11, "left");
-        count += 1;
+        shown.push(sx, sy, u);
+      }
+    }
+    const count = shown.length / 3;
+    const d = this.dpr;
+    if (count > SYMBOL_LIMIT) {
+      this._stamp(ctx, shown, ({ report, stale }) => markerSprite(frameOf(report.sidc), partyStyle(report.party).colour, stale, d));
+      return count;
+    }
+    const size = this.k > 256 ? 26 : this.k > 24 ? 20 : 16;
+    this._stamp(ctx, shown, ({ report, stale }) => symbolSprite(report.sidc, size, stale));
+    if (count < 300 && this.k > 64) {
+      for (let i = 0; i < shown.length; i += 3) {
+        const { report, stale } = shown[i + 2];
+        const img = symbolImage(report.sidc, size);
+        haloText(ctx, report.name || report.unit, shown[i] + img.width - img.anchor.x + 3, shown[i + 1], stale ? "#555" : "#111", 11, "left");
       }
     }
     return count;
   }
 
-  _conflictMark(ctx, c, copies) {
+  /**
+   * Stamp sprites into one image in script (each a block of pixels, copied where it is not
+   * transparent) and draw that image with one copy. A software-rendered canvas draws ten
+   * thousand small images or shapes hundreds of times slower than this.
+   */
+  _stamp(ctx, shown, spriteFor) {
+    const d = this.dpr;
+    const layer = this.unitLayer;
+    if (layer.width !== this.canvas.width || layer.height !== this.canvas.height) {
+      layer.width = this.canvas.width;
+      layer.height = this.canvas.height;
+      this.unitImage = null;
+    }
+    const lctx = layer.getContext("2d");
+    this.unitImage ||= lctx.createImageData(layer.width, layer.height);
+    const image = this.unitImage;
+    const pixels = new Uint32Array(image.data.buffer);
+    pixels.fill(0);
+    const width = layer.width;
+    const height = layer.height;
+    for (let i = 0; i < shown.length; i += 3) {
+      const sprite = spriteFor(shown[i + 2]);
+      const x0 = Math.round(shown[i] * d) - sprite.ax;
+      const y0 = Math.round(shown[i + 1] * d) - sprite.ay;
+      for (let y = 0; y < sprite.h; y += 1) {
+        const py = y0 + y;
+        if (py < 0 || py >= height) continue;
+        const row = py * width;
+        const srow = y * sprite.w;
+        for (let x = 0; x < sprite.w; x += 1) {
+          const px = x0 + x;
+          const value = sprite.pixels[srow + x];
+          if (value !== 0 && px >= 0 && px < width) pixels[row + px] = value;
+        }
+      }
+    }
+    lctx.putImageData(image, 0, 0);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(layer, 0, 0);
+    ctx.setTransform(d, 0, 0, d, 0, 0);
+  }
+
+  _conflictMark(ctx, c, copies, labelled = true) {
     const g = geomOf(c);
     for (const copy of copies) {
       if (!this._visible(g.box, copy)) continue;
@@ -499,7 +659,7 @@ export class MapView {
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       ctx.fillText("!", sx, sy + 1);
-      haloText(ctx, `conflict · ${c.rule}`, sx, sy + 20, "#7a2600", 11);
+      if (labelled) haloText(ctx, `conflict · ${c.rule.replaceAll("_", " ")}`, sx, sy + 20, "#7a2600", 11);
     }
   }
 
@@ -542,9 +702,14 @@ export class MapView {
     }
     if (best) return best;
     const ctx = this.ctx;
+    const copies = this._copies();
+    const slop = 8 / this.k;
     const inside = (g, stroke = false) => {
-      for (const copy of this._copies()) {
-        if (!this._visible(g.box, copy)) continue;
+      for (const copy of copies) {
+        const wx = (sx - this.tx) / this.k - copy * WORLD;
+        const wy = (sy - this.ty) / this.k;
+        const [x0, y0, x1, y1] = g.box;
+        if (wx < x0 - slop || wx > x1 + slop || wy < y0 - slop || wy > y1 + slop) continue;
         this._worldTransform(ctx, copy);
         const x = sx * this.dpr;
         const y = sy * this.dpr;
@@ -588,7 +753,7 @@ export class MapView {
       this.onPointer(this.toLonLat(e.offsetX, e.offsetY));
       if (this.tool) {
         this.tool.hover(this.toLonLat(e.offsetX, e.offsetY));
-        this.invalidate();
+        this.invalidateTop();
       }
       if (!drag) return;
       const dx = e.offsetX - drag.x;
@@ -611,7 +776,7 @@ export class MapView {
           if (Math.hypot(lx - e.offsetX, ly - e.offsetY) < 5) return;
         }
         this.tool.click(this.toLonLat(e.offsetX, e.offsetY));
-        this.invalidate();
+        this.invalidateTop();
         return;
       }
       this.onSelect(this.hit(e.offsetX, e.offsetY));
@@ -654,7 +819,7 @@ export class MapView {
       const at = this.toLonLat(cx, cy);
       if (e.key === " " || e.key === "Spacebar") {
         this.tool.click(at);
-        this.invalidate();
+        this.invalidateTop();
         e.preventDefault();
         return;
       }
@@ -665,7 +830,7 @@ export class MapView {
       }
       if (e.key === "Backspace") {
         this.tool.undo();
-        this.invalidate();
+        this.invalidateTop();
         e.preventDefault();
         return;
       }
@@ -717,4 +882,120 @@ function haloText(ctx, text, x, y, colour, size, align = "center") {
   ctx.strokeText(text, x, y);
   ctx.fillStyle = colour;
   ctx.fillText(text, x, y);
+}
+
+/** The standard identity of a SIDC, as the shape of its frame. */
+export function frameOf(sidc) {
+  let identity;
+  if (/^\d{20}(\d{10})?$/.test(sidc)) {
+    identity = { 0: "unknown", 1: "unknown", 2: "friend", 3: "friend", 4: "neutral", 5: "hostile", 6: "hostile" }[sidc[3]];
+  } else {
+    identity = { F: "friend", A: "friend", D: "friend", M: "friend", H: "hostile", J: "hostile", K: "hostile", S: "hostile", N: "neutral", L: "neutral" }[sidc[1]];
+  }
+  return identity || "unknown";
+}
+
+/**
+ * What the overlay draws of a scene, batched: one Path2D per party and style for footprints and
+ * areas (a few fills a frame however many shapes), labels when they are few, and the reach of
+ * the shapes in world x (beyond [0, WORLD] where they cross the antimeridian).
+ */
+function groupsOf(scene) {
+  const byKey = new Map();
+  const reach = [0, WORLD];
+  const labels = [];
+  const add = (key, party, alpha, dashed, g) => {
+    let group = byKey.get(key);
+    if (!group) {
+      group = { party, alpha, dashed, items: [], kind: dashed ? "measure" : "operation" };
+      byKey.set(key, group);
+    }
+    group.items.push(g);
+    reach[0] = Math.min(reach[0], g.box[0]);
+    reach[1] = Math.max(reach[1], g.box[2]);
+  };
+  const many = scene.volumes.length + scene.measures.length > LABEL_LIMIT;
+  for (const m of scene.measures) {
+    const g = geomOf(m);
+    if (g.line) {
+      reach[0] = Math.min(reach[0], g.box[0]);
+      reach[1] = Math.max(reach[1], g.box[2]);
+    }
+    if (!g.area) continue;
+    add(`m|${m.party}`, m.party, 1, true, g);
+    if (!many) labels.push({ g, text: `${m.kind.replaceAll("_", " ")} · ${m.party}`, strong: false });
+  }
+  for (const { op, volume } of scene.volumes) {
+    const g = geomOf(volume);
+    if (!g.area) continue;
+    const done = op.state === "completed";
+    add(`o|${op.party}|${done}`, op.party, done ? 0.45 : 1, false, g);
+    if (!many) labels.push({ g, text: `${op.party} · ${op.ref} · ${op.kind.replaceAll("_", " ")}`, strong: true });
+  }
+  const groups = [...byKey.values()];
+  return {
+    measureAreas: groups.filter((g) => g.kind === "measure"),
+    operations: groups.filter((g) => g.kind === "operation"),
+    labels,
+    reach,
+    volumes: scene.volumes.length,
+  };
+}
+
+const sprites = new Map();
+
+/** A marker as pixels: the frame shape filled in its identity's colour, outlined in the party's. */
+function markerSprite(shape, colour, stale, dpr) {
+  const key = `${shape}|${colour}|${stale}|${dpr}`;
+  let sprite = sprites.get(key);
+  if (sprite) return sprite;
+  const size = Math.ceil(11 * dpr);
+  const canvas = document.createElement("canvas");
+  canvas.width = size;
+  canvas.height = size;
+  const ctx = canvas.getContext("2d");
+  ctx.scale(dpr, dpr);
+  const c = 5.5;
+  ctx.beginPath();
+  if (shape === "friend") ctx.rect(c - 4.5, c - 3.2, 9, 6.4);
+  else if (shape === "hostile") {
+    ctx.moveTo(c, c - 5);
+    ctx.lineTo(c + 5, c);
+    ctx.lineTo(c, c + 5);
+    ctx.lineTo(c - 5, c);
+    ctx.closePath();
+  } else if (shape === "neutral") ctx.rect(c - 4, c - 4, 8, 8);
+  else ctx.arc(c, c, 4.3, 0, Math.PI * 2);
+  ctx.globalAlpha = stale ? 0.35 : 1;
+  ctx.fillStyle = FRAME_FILL[shape];
+  ctx.fill();
+  ctx.lineWidth = 1.6;
+  ctx.strokeStyle = colour;
+  ctx.stroke();
+  sprite = spriteOf(canvas, Math.floor(size / 2), Math.floor(size / 2));
+  sprites.set(key, sprite);
+  return sprite;
+}
+
+function spriteOf(canvas, ax, ay) {
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+  return { w: canvas.width, h: canvas.height, ax, ay, pixels: new Uint32Array(data.data.buffer.slice(0)) };
+}
+
+/** A MIL-STD-2525 symbol as pixels (faded when stale), anchored where the unit is. */
+function symbolSprite(sidc, size, stale) {
+  const key = `sym|${sidc}|${size}|${stale}`;
+  let sprite = sprites.get(key);
+  if (sprite) return sprite;
+  const img = symbolImage(sidc, size);
+  const canvas = document.createElement("canvas");
+  canvas.width = img.canvas.width;
+  canvas.height = img.canvas.height;
+  const ctx = canvas.getContext("2d");
+  ctx.globalAlpha = stale ? 0.35 : 1;
+  ctx.drawImage(img.canvas, 0, 0);
+  const scale = img.canvas.width / img.width;
+  sprite = spriteOf(canvas, Math.round(img.anchor.x * scale), Math.round(img.anchor.y * scale));
+  sprites.set(key, sprite);
+  return sprite;
 }

@@ -104,12 +104,15 @@ export function createMapPanel(app) {
 
   async function loadPicture() {
     if (!hasRoute("GET", "/v1/entries")) return;
-    for (const kind of PICTURE_KINDS) {
-      await allPages("/v1/entries", { kind }, "entries", (entries) => {
-        for (const entry of entries) picture.ingest(entry);
-        rebuildSoon();
-      });
-    }
+    // The three kinds load side by side; each page is drawn as it arrives.
+    await Promise.all(
+      PICTURE_KINDS.map((kind) =>
+        allPages("/v1/entries", { kind }, "entries", (entries) => {
+          for (const entry of entries) picture.ingest(entry);
+          rebuildSoon();
+        }),
+      ),
+    );
   }
 
   app.live.on(PICTURE_KINDS, (entry) => {
@@ -510,7 +513,7 @@ export function createMapPanel(app) {
           fill(general, problemBox(problem));
         }
       }
-      view.invalidate();
+      view.invalidateTop();
       form.querySelector("[aria-invalid=true]")?.focus();
     }
   }
