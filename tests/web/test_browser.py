@@ -283,3 +283,53 @@ def test_the_views_are_reachable_by_keyboard(site: Site, context: BrowserContext
     page.locator("canvas.map-overlay").focus()
     page.keyboard.press("Enter")
     expect(page.locator(".selection")).to_contain_text("57th Army")
+
+
+def test_an_expired_session_returns_the_page_to_sign_in(
+    site: Site, context: BrowserContext
+) -> None:
+    from sqlalchemy import update
+
+    from liaison.web.sessions import web_sessions
+
+    page = context.new_page()
+    sign_in(page, site.url, site.token("eden"))
+    expect(page.locator("#live")).to_have_text("live")
+    with site.world.node.store.write() as conn:
+        conn.execute(update(web_sessions).values(expires_at="2000-01-01T00:00:00.000000Z"))
+    # The node ends the live stream at its next check; the page finds out why, untouched.
+    expect(page.get_by_label("Member token")).to_be_visible(timeout=20_000)
+    expect(page.locator("#signin-notice")).to_contain_text("Your session has ended")
+
+
+def test_the_time_control_shows_the_picture_at_another_moment(
+    site: Site, context: BrowserContext
+) -> None:
+    page = context.new_page()
+    sign_in(page, site.url, site.token("burrows"))
+    listing = page.locator(".in-view-list")
+    expect(listing).to_contain_text("RATWEEK-3")
+    # Three hours ago uk's air drop (from 30 minutes ago) had not begun, and the recce
+    # detachment's report (two hours stale now) was current.
+    earlier = page.evaluate("Date.now() - 3 * 3600 * 1000 + 5 * 60 * 1000")
+    page.evaluate(
+        "(t) => { const s = document.getElementById('time-slider');"
+        " s.value = String(t); s.dispatchEvent(new Event('input')); }",
+        earlier,
+    )
+    expect(listing).not_to_contain_text("RATWEEK-3")
+    expect(listing).to_contain_text("Recce detachment")
+    expect(listing.locator("li", has_text="Recce detachment")).not_to_contain_text("stale")
+    expect(page.locator(".time-text")).to_contain_text("fixed")
+    # Replay: only what was on the record then; the whole picture was put on it just now.
+    page.get_by_label("Replay: only what was on the record at that time").check()
+    expect(page.locator(".time-text")).to_contain_text("0 operation volumes, 0 units")
+    page.get_by_label("Replay: only what was on the record at that time").uncheck()
+    # Play runs the clock forward; Now comes back to the present and follows it.
+    page.get_by_label("Playback speed").select_option(label="6 hours per second")
+    page.get_by_role("button", name="Play").click()
+    expect(listing).to_contain_text("RATWEEK-3", timeout=5_000)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Now").click()
+    expect(page.locator(".time-text")).to_contain_text("following now")
+    expect(listing.locator("li", has_text="Recce detachment")).to_contain_text("stale")

@@ -27,14 +27,16 @@ function $(id) {
   return document.getElementById(id);
 }
 
-function showSignIn(message = "") {
+function showSignIn(error = "", notice = "") {
   $("signin").hidden = false;
   $("tabs").hidden = true;
   $("whoami").hidden = true;
   fill($("views"));
   fill($("tabs"));
   const form = $("signin-form");
-  setFieldError(form, "token", message || null);
+  setFieldError(form, "token", error || null);
+  $("signin-notice").textContent = notice;
+  $("signin-notice").hidden = !notice;
   $("token").focus();
 }
 
@@ -52,6 +54,7 @@ async function signIn(event) {
     const session = await api.signIn(token);
     input.value = "";
     setFieldError(form, "token", null);
+    $("signin-notice").hidden = true;
     await start(session);
   } catch (problem) {
     const text = problem instanceof Problem && problem.status === 401 ? "That token does not sign anyone in on this node." : problem.detail || String(problem);
@@ -75,7 +78,7 @@ function stop(message) {
   }
   app = null;
   setCsrf(null);
-  showSignIn();
+  showSignIn("", message);
   announce(message);
 }
 
@@ -92,6 +95,8 @@ async function start(session) {
   const live = new Live((status) => {
     badge.className = `live ${status}`;
     badge.textContent = status === "live" ? "live" : status;
+    // The node ends a stream whose session expired or was signed out elsewhere; find out which.
+    if (status === "closed" && app) api.get("/v1/me").catch(() => {});
   });
   app = {
     session,
