@@ -54,7 +54,7 @@ from liaison.geometry import decode_instant, encode_instant
 from liaison.projections.picture import UNIT, proj_picture_units
 from liaison.services.record import AppendRequest, RecordService
 from liaison.store import queries as q
-from liaison.tak.kinds import DRAFT, MAX_REPORTS, REPORT, latest_draft
+from liaison.tak.kinds import DRAFT, MAX_REPORTS, REPORT, latest_draft, written_event
 from liaison.tak.mapping import (
     TakError,
     draft_body,
@@ -316,7 +316,7 @@ class Ingest:
             report = {
                 "unit": body["unit"],
                 "time": reported,
-                "event": serialize_event(event).decode(),
+                "event": written_event(event),
                 "warnings": warning_texts(event),
             }
             results = self.record.append_many(

@@ -25,12 +25,14 @@ device reports and proposes; committing forces stays with commanders.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from sqlalchemy import BigInteger, Column, Connection, Integer, String, Table, select
 
-from liaison.cot import CotError, parse_event, serialize_event
+from liaison.cot import CotError, CotEvent, parse_event, serialize_event
 from liaison.domain.entry import StoredEntry
 from liaison.domain.kinds import KINDS, Body, KindSpec
 from liaison.domain.party import check_identifier
@@ -59,6 +61,7 @@ __all__ = [
     "proj_tak_drafts",
     "proj_tak_reports",
     "report_for",
+    "written_event",
 ]
 
 REPORT = "tak.report"
@@ -77,10 +80,32 @@ _MAX_UID = 1024
 MAX_REPORTS = 128
 
 
+#: Event texts this process wrote with :func:`serialize_event` (most recent last). Such a text
+#: is in normal form by construction (``parse_event(serialize_event(e)) == e``), so validating
+#: the body of an entry the ingest just built need not parse it again: the writer thread, which
+#: every append waits on, does a dictionary lookup instead of an XML parse. Any other text is
+#: parsed and written again, and must come out the same.
+_WRITTEN: dict[str, None] = {}
+_WRITTEN_MAX = 8192
+_WRITTEN_LOCK = threading.Lock()
+
+
+def written_event(event: CotEvent) -> str:
+    """``event`` as normal-form text, remembered as such for :func:`normal_event`."""
+    text = serialize_event(event).decode()
+    with _WRITTEN_LOCK:
+        _WRITTEN[text] = None
+        if len(_WRITTEN) > _WRITTEN_MAX:
+            del _WRITTEN[next(iter(_WRITTEN))]
+    return text
+
+
 def normal_event(value: Any) -> str:
     """The CoT event text in canonical form; anything that does not parse is refused."""
     if not isinstance(value, str) or len(value) > _MAX_EVENT_CHARS:
         raise ValueError(f"event must be CoT XML text of at most {_MAX_EVENT_CHARS} characters")
+    if value in _WRITTEN:
+        return value
     try:
         return serialize_event(parse_event(value.encode())).decode()
     except CotError as exc:
@@ -258,13 +283,19 @@ def latest_draft(conn: Connection, party: str, uid: str) -> Any:
 
 
 def report_for(
-    conn: Connection, reader: str, party: str, unit: str, time: str, before: int
+    conn: Connection,
+    party: str,
+    unit: str,
+    time: str,
+    before: int,
+    entry_at: Callable[[int], StoredEntry | None],
 ) -> dict[str, Any] | None:
-    """The CoT event behind the unit report at ``before`` (its seq), as ``reader`` may read it.
+    """The CoT event behind the unit report at ``before`` (its seq), if the reader may read it.
 
     ``time`` is the unit report's time in the store's text form. It is the latest report item
     for that unit and time written before the unit report, returned (``{unit, time, event,
-    warnings}``) only when its entry is released to ``reader``.
+    warnings}``) only when ``entry_at`` — the reader's read of an entry by seq, None when it is
+    not released to them — gives its entry.
     """
     table = proj_tak_reports
     row = conn.execute(
@@ -280,7 +311,7 @@ def report_for(
     ).first()
     if row is None:
         return None
-    entry = q.get_entry_by_seq(conn, int(row.seq), reader)
+    entry = entry_at(int(row.seq))
     if entry is None:
         return None
     item: dict[str, Any] = entry.content.body["reports"][int(row.item)]

@@ -43,7 +43,6 @@ from liaison.cot import (
     PolygonGeometry,
     RectangleGeometry,
     RouteGeometry,
-    serialize_event,
     symbol_code_from_type,
 )
 from liaison.cot.xmlsafe import canonical_children
@@ -53,6 +52,7 @@ from liaison.errors import InvalidInput, LiaisonError
 from liaison.geometry import GeometryError, encode_shape, parse_footprint, parse_line
 from liaison.geometry import Position as GeoPosition
 from liaison.projections.picture import UNIT
+from liaison.tak.kinds import DRAFT, written_event
 
 __all__ = [
     "NOFORN_CAVEATS",
@@ -186,7 +186,7 @@ def unit_bodies(event: CotEvent) -> tuple[dict[str, Any], dict[str, Any]]:
     report = {
         "unit": unit,
         "time": normal["time"],
-        "event": serialize_event(event).decode(),
+        "event": written_event(event),
         "warnings": warning_texts(event),
     }
     return normal, report
@@ -248,13 +248,13 @@ def draft_body(
         "shape": plan.shape,
         "geometry": plan.geometry,
         "name": (event.callsign or "")[:_MAX_NAME],
-        "event": serialize_event(event).decode(),
+        "event": written_event(event),
         "release": release,
         "warnings": warning_texts(event),
         "confirmed_as": None,
         "note": note,
     }
     try:
-        return KINDS.get("tak.draft").validate(body)
+        return KINDS.get(DRAFT).validate(body)
     except LiaisonError as exc:
         raise TakError("bad_shape", exc.detail) from None

@@ -136,12 +136,19 @@ def _lookups(
         root = conn.execute(select(table.c.root).where(table.c.id == entry.id)).scalar()
         return str(root or entry.id)
 
+    entries: dict[int, StoredEntry | None] = {}
+
+    def entry_at(seq: int) -> StoredEntry | None:
+        # A report entry speaks for a whole batch of unit reports: read and decode it once.
+        if seq not in entries:
+            entries[seq] = q.get_entry_by_seq(conn, seq, reader)
+        return entries[seq]
+
     def report_of(entry: StoredEntry) -> dict[str, Any] | None:
         body = entry.content.body
         time = format_time(decode_instant(body["time"]))
-        return report_for(
-            conn, reader, str(entry.content.party), str(body["unit"]), time, entry.seq
-        )
+        party = str(entry.content.party)
+        return report_for(conn, party, str(body["unit"]), time, entry.seq, entry_at)
 
     return root_of, report_of
 
