@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from liaison.geometry import TimeWindow
 from liaison.geometry.earth import WGS84
+from liaison.picture.bodies import parse_instant
 from liaison.services.picture import PictureService
 
 __all__ = ["KML_MEDIA_TYPE", "picture_kml"]
@@ -115,6 +116,13 @@ def _placemark(
     _geometry(mark, geometry)
 
 
+def _during(span: Mapping[str, str], window: TimeWindow | None) -> bool:
+    if window is None:
+        return True
+    start, end = parse_instant(span["start"]), parse_instant(span["end"])
+    return start < window.end and end > window.start
+
+
 def _styles(document: ET.Element) -> None:
     for name, (line, fill) in _STYLES.items():
         style = _sub(document, "Style")
@@ -191,7 +199,7 @@ def picture_kml(picture: PictureService, reader: str, window: TimeWindow | None 
     folder = _sub(document, "Folder")
     _sub(folder, "name", "Conflicts")
     for conflict in picture.conflicts(reader, limit=None):
-        if conflict["status"] == "cleared":
+        if conflict["status"] == "cleared" or not _during(conflict["window"], window):
             continue
         _placemark(
             folder,

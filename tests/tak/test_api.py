@@ -124,3 +124,16 @@ def test_drafts_are_listed_confirmed_and_discarded_over_http(api: Api) -> None:
     assert api.get("/v1/tak/drafts", "burrows").json()["drafts"] == []
     closed = api.get("/v1/tak/drafts", "burrows", params={"closed": "true"}).json()["drafts"]
     assert {d["state"] for d in closed} == {"confirmed", "discarded"}
+
+
+def test_kml_shows_the_partys_conflicts_in_red_during_their_window(api: Api) -> None:
+    node = api.world.node
+    operation(node, "burrows", ref="uk-1")
+    operation(node, "deane", ref="us-1", footprint=square(10.005, 50.005))
+    root = ET.fromstring(api.get("/v1/picture.kml", "burrows").content)
+    (conflicts,) = [f for f in root.iter(f"{KML}Folder") if f.findtext(f"{KML}name") == "Conflicts"]
+    (mark,) = conflicts.iter(f"{KML}Placemark")
+    assert mark.findtext(f"{KML}styleUrl") == "#conflict"
+    assert mark.find(f".//{KML}Polygon") is not None
+    later = api.get("/v1/picture.kml", "burrows", params={"at": "2044-09-01T00:00:00Z"})
+    assert "#conflict" not in later.text.split("</Style>")[-1]
