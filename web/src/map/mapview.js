@@ -395,7 +395,11 @@ export class MapView {
     const patternFor = (party) => {
       if (!patterns.has(party)) {
         const pattern = ctx.createPattern(patternTile(party), "repeat");
-        pattern.setTransform(new DOMMatrix().scaleSelf(1 / this.k, 1 / this.k));
+        // Anchored at the screen's corner, not the world's: far out at a high zoom, a pattern
+        // anchored at the world's origin loses its precision and smears into stripes.
+        pattern.setTransform(
+          new DOMMatrix().translateSelf(-this.tx / this.k, -this.ty / this.k).scaleSelf(1 / this.k, 1 / this.k),
+        );
         patterns.set(party, pattern);
       }
       return patterns.get(party);
