@@ -333,3 +333,60 @@ def test_the_time_control_shows_the_picture_at_another_moment(
     page.get_by_role("button", name="Now").click()
     expect(page.locator(".time-text")).to_contain_text("following now")
     expect(listing.locator("li", has_text="Recce detachment")).to_contain_text("stale")
+
+
+CONTRAST = """
+() => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const [r, g, b, a = 1] = m[1].split(",").map((x) => parseFloat(x));
+    return { r, g, b, a };
+  };
+  const lum = ({ r, g, b }) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a >= 0.9) return c;
+      if (e.tagName === "CANVAS") return null;
+    }
+    return { r: 255, g: 255, b: 255, a: 1 };
+  };
+  const worst = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.textContent.trim()) continue;
+    const el = n.parentElement;
+    const style = getComputedStyle(el);
+    const shown = !el.closest("[hidden]") && style.visibility !== "hidden";
+    if (!shown || el.getClientRects().length === 0) continue;
+    const fg = parse(style.color);
+    const bg = background(el);
+    if (!fg || !bg) continue;
+    const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const text = n.textContent.trim().slice(0, 40);
+    const on = `rgb(${bg.r},${bg.g},${bg.b})`;
+    if (ratio < 4.5) worst.push(`${ratio.toFixed(2)}: "${text}" (${style.color} on ${on})`);
+  }
+  return worst;
+}
+"""
+
+
+def test_text_is_readable_on_every_view(site: Site, context: BrowserContext) -> None:
+    """Every visible piece of text has a WCAG contrast of at least 4.5:1 with its background."""
+    page = context.new_page()
+    page.goto(site.url)
+    assert page.evaluate(CONTRAST) == []
+    sign_in(page, site.url, site.token("slavin"))
+    for tab in ("Map", "Conflicts", "Messages", "Agreements", "Meetings", "Record"):
+        page.get_by_role("tab", name=re.compile(tab)).click()
+        page.wait_for_timeout(400)
+        if tab == "Conflicts":
+            for summary in page.locator(".conflict-list details > summary").all()[:2]:
+                summary.click()
+        assert page.evaluate(CONTRAST) == [], tab

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from liaison.api import create_app
+from liaison.store.queries import EntryFilter
 from tests.api.support import running_server
 from tests.conftest import World
 from tests.web.conftest import Site
@@ -101,3 +102,19 @@ def test_meetings_show_accounts_side_by_side_with_divergences(
     us = second_context.new_page()
     sign_in(us, diplomacy.url, diplomacy.token("harriman"), view="meetings")
     expect(us.locator(".meeting-list")).to_contain_text("No meeting your party may read.")
+
+
+def test_messages_a_draft_is_edited_into_a_new_version(
+    diplomacy: Site, context: BrowserContext
+) -> None:
+    page = context.new_page()
+    sign_in(page, diplomacy.url, diplomacy.token("kerr"), view="messages")
+    draft = page.locator(".draft").filter(has_text="Bomb line on the Danube")
+    draft.get_by_text("Edit (a new version)").click()
+    draft.get_by_label("Text").fill("We propose that the bomb line follow the Sava.")
+    draft.get_by_role("button", name="Save the new version").click()
+    expect(page.locator(".drafts")).to_contain_text("follow the Sava", timeout=LIVE_TIMEOUT)
+    versions = diplomacy.world.node.record.list(
+        "uk", EntryFilter(kind="message.draft", text="bomb line", limit=10)
+    )
+    assert len(versions) == 2  # the first version stays on the record

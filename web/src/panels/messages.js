@@ -173,7 +173,24 @@ export function createMessagesPanel(app) {
             button("Approve this version", () => act("Approved", () => api.post(`/v1/messages/drafts/${entry.id}/approvals`, {}))),
             button("Send", () => act("Sent", () => api.post(`/v1/messages/drafts/${entry.id}/send`, {}))),
           ),
+      sent ? null : amendForm(entry, act),
       result,
+    );
+  }
+
+  /** A new version of a draft: the earlier one stays on the record, readable to the senders. */
+  function amendForm(entry, act) {
+    const subject = h("input", { value: entry.body.subject });
+    const text = h("textarea", { rows: 4, value: entry.body.text });
+    return h(
+      "details",
+      {},
+      h("summary", { text: "Edit (a new version)" }),
+      field("Subject", subject),
+      field("Text", text),
+      button("Save the new version", () =>
+        act("New version saved", () => api.post(`/v1/messages/drafts/${entry.id}/amendments`, { subject: subject.value, text: text.value })),
+      ),
     );
   }
 
