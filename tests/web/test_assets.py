@@ -51,6 +51,7 @@ def test_the_page_is_served_with_a_strict_content_security_policy(http: httpx.Cl
         ("app.js", "text/javascript; charset=utf-8"),
         ("app.css", "text/css; charset=utf-8"),
         ("countries-50m.json", "application/json"),
+        ("countries-110m.json", "application/json"),
         ("THIRD-PARTY.txt", "text/plain; charset=utf-8"),
     ],
 )
@@ -111,9 +112,10 @@ def test_the_built_assets_are_the_sources_and_the_basemap() -> None:
         assert (STATIC / name).read_bytes() == (ROOT / "web" / "src" / name).read_bytes(), (
             f"liaison/web/static/{name} is stale: run `make web`"
         )
-    topology = json.loads((STATIC / "countries-50m.json").read_text(encoding="utf-8"))
-    assert topology["type"] == "Topology"
-    assert len(topology["objects"]["countries"]["geometries"]) > 200
+    for scale in ("50m", "110m"):
+        topology = json.loads((STATIC / f"countries-{scale}.json").read_text(encoding="utf-8"))
+        assert topology["type"] == "Topology"
+        assert len(topology["objects"]["countries"]["geometries"]) > 170
     notice = (STATIC / "THIRD-PARTY.txt").read_text(encoding="utf-8")
     for name in ("Natural Earth", "world-atlas", "milsymbol", "d3-geo", "@noble/ed25519"):
         assert name in notice
