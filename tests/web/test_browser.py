@@ -390,3 +390,43 @@ def test_text_is_readable_on_every_view(site: Site, context: BrowserContext) -> 
             for summary in page.locator(".conflict-list details > summary").all()[:2]:
                 summary.click()
         assert page.evaluate(CONTRAST) == [], tab
+
+
+def test_cancelling_an_operation_clears_its_conflicts_live_on_both_pages(
+    site: Site, context: BrowserContext, second_context: BrowserContext
+) -> None:
+    us = context.new_page()
+    su = second_context.new_page()
+    sign_in(us, site.url, site.token("deane"), view="conflicts")
+    sign_in(su, site.url, site.token("slavin"))
+    expect(su.locator("#tab-conflicts")).to_have_text("Conflicts (2 open)")
+    item = us.locator(".conflict-list details").filter(has_text="danger distance")
+    item.locator(":scope > summary").click()
+    item.get_by_role("button", name="Cancel OP-PLOESTI-7").click()
+    expect(us.locator("#tab-conflicts")).to_have_text("Conflicts", timeout=LIVE_TIMEOUT)
+    expect(su.locator("#tab-conflicts")).to_have_text("Conflicts", timeout=LIVE_TIMEOUT)
+    expect(us.locator(".conflict-list")).to_contain_text("No conflicts to show.")
+    # The cleared conflicts stay on the record and in the list of all of them.
+    us.get_by_label("Show conflicts").select_option("all")
+    expect(us.locator(".conflict-list details.status-cleared")).to_have_count(2)
+
+
+def test_amending_from_a_conflict_opens_the_operation_on_the_map(
+    site: Site, context: BrowserContext
+) -> None:
+    page = context.new_page()
+    sign_in(page, site.url, site.token("deane"), view="conflicts")
+    item = page.locator(".conflict-list details").filter(has_text="danger distance")
+    item.locator(":scope > summary").click()
+    item.get_by_role("button", name="Amend OP-PLOESTI-7 on the map").click()
+    expect(page.locator("#tab-map")).to_have_attribute("aria-selected", "true")
+    draw = page.locator(".draw-form")
+    expect(page.locator(".draw h3")).to_have_text("Amend OP-PLOESTI-7")
+    expect(draw).to_contain_text("4 points")
+    # Move the footprint west of the cavalry and north of the bomb line, out of every clash.
+    draw.get_by_text("Type coordinates instead").click()
+    draw.locator("textarea").first.fill("20.0, 45.5\n20.2, 45.5\n20.2, 45.6\n20.0, 45.6")
+    draw.get_by_role("button", name="Use these coordinates").click()
+    draw.get_by_role("button", name="Put the new version on the record").click()
+    expect(page.locator(".selection")).to_contain_text("OP-PLOESTI-7: entry")
+    expect(page.locator("#tab-conflicts")).to_have_text("Conflicts", timeout=LIVE_TIMEOUT)

@@ -643,9 +643,8 @@ export function createMapPanel(app) {
     perf.textContent = `frame ${s.last.toFixed(1)} ms (median ${s.median.toFixed(1)}, p95 ${s.p95.toFixed(1)}) · ${view.drawn.units} symbols · ${view.drawn.volumes} footprints`;
   }, 1000);
 
-  let started = false;
+  let ready = null;
   async function start() {
-    started = true;
     renderLegend();
     renderConflicts();
     setTime(Date.now(), true);
@@ -675,17 +674,15 @@ export function createMapPanel(app) {
   return {
     el,
     show(params = {}) {
-      if (!started) start();
+      ready ||= start();
       view.resize();
-      if (params.conflict) {
-        const go = () => showConflict(params.conflict);
-        if (app.conflicts.loaded) go();
-        else app.conflicts.load().then(go);
-      }
+      // What another view asks for is done once the picture has loaded.
+      if (params.conflict) ready.then(() => showConflict(params.conflict));
       if (params.amend) {
-        const key = `${app.session.party}/${params.amend.ref}`;
-        const latest = picture.operation(key).latest;
-        if (latest) startDrawing("operation", { amend: latest });
+        ready.then(() => {
+          const latest = picture.operation(`${app.session.party}/${params.amend.ref}`).latest;
+          if (latest) startDrawing("operation", { amend: latest });
+        });
       }
     },
     stop() {
