@@ -128,7 +128,7 @@ export class MapView {
   }
 
   /** Fit a box in world units [x0, y0, x1, y1], with a margin. */
-  fitBox(box, margin = 40) {
+  fitBox(box, margin = Math.max(40, Math.min(this.width, this.height) * 0.2)) {
     if (!box || !Number.isFinite(box[0])) return;
     const w = Math.max(box[2] - box[0], 1e-6);
     const hgt = Math.max(box[3] - box[1], 1e-6);

@@ -127,17 +127,30 @@ export function createMapPanel(app) {
   });
 
   // --- time -------------------------------------------------------------------------------
+  /**
+   * The slider spans the picture's times and the time shown; the present (from six hours back
+   * to a day ahead) too when the picture is recent. A historical picture keeps a slider of its
+   * own years rather than one stretched to today.
+   */
   function updateRange() {
     const now = Date.now();
-    const lo = Math.min(Number.isFinite(picture.first) ? picture.first : now, now - 6 * 3_600_000);
-    const hi = Math.max(Number.isFinite(picture.last) ? picture.last : now, now + 24 * 3_600_000);
+    const known = Number.isFinite(picture.first);
+    const recent = !known || picture.last > now - 7 * 86_400_000;
+    let lo = Math.min(known ? picture.first : now, state.t);
+    let hi = Math.max(known ? picture.last : now, state.t);
+    if (recent) {
+      lo = Math.min(lo, now - 6 * 3_600_000);
+      hi = Math.max(hi, now + 24 * 3_600_000);
+    }
     timeSlider.min = String(Math.floor(lo / 60_000) * 60_000);
     timeSlider.max = String(Math.ceil(hi / 60_000) * 60_000);
     timeSlider.value = String(state.t);
   }
 
   function setTime(t, follow = false) {
+    const outside = t < Number(timeSlider.min) || t > Number(timeSlider.max);
     state.t = t;
+    if (outside) updateRange();
     state.follow = follow;
     timeSlider.value = String(t);
     timeSlider.setAttribute("aria-valuetext", `${fmt(t)}${follow ? ", following now" : ""}`);
@@ -666,6 +679,14 @@ export function createMapPanel(app) {
     }
     updateRange();
     rebuild();
+    const empty = !scene.volumes.length && !scene.units.length && !scene.measures.length;
+    const moment = picture.latestStart(Date.now());
+    if (empty && moment !== null) {
+      // Nothing is current now, but the record holds a picture (a historical one, say): open on
+      // its latest moment; "Now" comes back to the present.
+      setTime(moment + 1);
+      announce(`Nothing on the map is current now; showing ${fmt(moment)}, the latest moment with something on it.`);
+    }
     if (picture.counts().operations + picture.counts().units + picture.counts().measures) fitPicture();
     loading.remove();
     el.dataset.ready = "true";

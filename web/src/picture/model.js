@@ -142,6 +142,25 @@ export class Picture {
     return { latest: versions[versions.length - 1] || null, versions };
   }
 
+  /**
+   * The latest moment at or before `t` when something begins (a report, a volume, a measure),
+   * or the earliest beginning if all begin later; null for an empty picture. For a record whose
+   * picture lies in the past (a historical scenario), the map opens there rather than on nothing.
+   */
+  latestStart(t) {
+    let before = -Infinity;
+    let after = Infinity;
+    const consider = (start) => {
+      if (start <= t) before = Math.max(before, start);
+      else after = Math.min(after, start);
+    };
+    for (const versions of this.operations.values()) for (const v of versions[versions.length - 1].volumes) consider(v.start);
+    for (const reports of this.units.values()) consider(reports[reports.length - 1].time);
+    for (const versions of this.measures.values()) consider(versions[versions.length - 1].start);
+    if (Number.isFinite(before)) return before;
+    return Number.isFinite(after) ? after : null;
+  }
+
   counts() {
     let reports = 0;
     for (const r of this.units.values()) reports += r.length;
