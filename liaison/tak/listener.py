@@ -370,11 +370,10 @@ class CotListener:
             await loop.run_in_executor(self._executor, self.node.record.authority, clog.member)
         ).party
         own_uids: set[str] = set()
-        subscriber: Subscriber | None = None
         out_task: asyncio.Task[str] | None = None
         if self.hub is not None:
-            subscriber = await self.hub.subscribe(party, own_uids)
-            out_task = asyncio.create_task(self._write_out(clog, writer, subscriber))
+            # Reading starts at once; the device's picture follows as soon as it is ready.
+            out_task = asyncio.create_task(self._write_out(clog, writer, party, own_uids))
         framer = CotFramer(
             max_event_bytes=config.max_event_bytes,
             max_connection_bytes=config.max_connection_bytes,
@@ -432,8 +431,6 @@ class CotListener:
                 out_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await out_task
-            if subscriber is not None and self.hub is not None:
-                self.hub.unsubscribe(subscriber)
 
     async def _frames(
         self,
@@ -460,21 +457,27 @@ class CotListener:
             await self._queue.put((clog, clog.member, event))
 
     async def _write_out(
-        self, clog: ConnectionLog, writer: asyncio.StreamWriter, subscriber: Subscriber
+        self, clog: ConnectionLog, writer: asyncio.StreamWriter, party: str, own_uids: set[str]
     ) -> str:
-        assert self.hub is not None
-        async for chunk in self.hub.stream(subscriber):
-            writer.write(chunk)
-            clog.counts["bytes_out"] += len(chunk)
-            try:
-                await asyncio.wait_for(writer.drain(), timeout=30)
-            except TimeoutError:
-                clog.error("slow_consumer", "the device did not read for 30 s")
+        """Send the device its party's picture, then what changes, until it stops reading."""
+        hub = self.hub
+        assert hub is not None
+        subscriber: Subscriber = await hub.subscribe(party, own_uids)
+        try:
+            async for chunk in hub.stream(subscriber):
+                writer.write(chunk)
+                clog.counts["bytes_out"] += len(chunk)
+                try:
+                    await asyncio.wait_for(writer.drain(), timeout=30)
+                except TimeoutError:
+                    clog.error("slow_consumer", "the device did not read for 30 s")
+                    return "slow consumer"
+            if subscriber.overflowed:
+                clog.error("slow_consumer", "the device fell too far behind the picture")
                 return "slow consumer"
-        if subscriber.overflowed:
-            clog.error("slow_consumer", "the device fell too far behind the picture")
-            return "slow consumer"
-        return "the listener stopped"
+            return "the listener stopped"
+        finally:
+            hub.unsubscribe(subscriber)
 
     # --- the ingest -----------------------------------------------------------------------
 

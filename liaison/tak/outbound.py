@@ -8,11 +8,11 @@ it, so no CoT is ever built from it. One tail per party serves every device of t
 what differs between devices is only echo suppression (a device is not sent back its own
 position) and which uids each was already sent.
 
-A device that connects first gets a snapshot — current units, live operations and measures,
-open conflicts and open drafts, as the picture's views show them to its party — then
-everything appended after. Entries appended while the snapshot is being read may come twice;
-a TAK client just redraws. Nothing is sent for entries that are not on a map (messages,
-agreements, notes).
+A device that connects first gets what is current for its party — units not yet stale, live
+operations and measures, open conflicts and open drafts — then everything appended after. The
+tail keeps that current state in memory (read from the store once, as the picture's views show
+it to the party, when the party's first device connects), so a device joining costs no read
+of the store. Nothing is sent for entries that are not on a map (messages, agreements, notes).
 
 A slow device is cut off rather than buffered without limit: each subscriber holds at most
 ``max_pending`` batches.
@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from liaison.cot import CotEvent, serialize_events
+from liaison.cot import CotEvent, serialize_event
 from liaison.domain.entry import StoredEntry
 from liaison.domain.time import format_time, utcnow
 from liaison.geometry import decode_instant
@@ -47,7 +47,7 @@ from liaison.store.queries import EntryFilter
 from liaison.tak.kinds import proj_tak_drafts, report_for
 from liaison.tak.render import Rendering, delete_events, render
 
-__all__ = ["LogWaker", "OutboundHub", "PartyTail", "Subscriber"]
+__all__ = ["LogWaker", "OutboundHub", "PartyTail", "Subscriber", "Wire"]
 
 log = logging.getLogger("liaison.tak.outbound")
 
@@ -208,6 +208,22 @@ def read_snapshot(node: Node, reader: str, now: datetime) -> list[tuple[int, Ren
         return _render_all(conn, reader, found, now)
 
 
+class Wire:
+    """Each event written once per page, however many devices it goes to."""
+
+    def __init__(self) -> None:
+        self._bytes: dict[int, bytes] = {}
+
+    def __call__(self, events: list[CotEvent]) -> bytes:
+        parts = []
+        for event in events:
+            data = self._bytes.get(id(event))
+            if data is None:
+                data = self._bytes[id(event)] = serialize_event(event)
+            parts.append(data)
+        return b"".join(parts)
+
+
 @dataclass(eq=False)
 class Subscriber:
     """One device's outbound stream: rendered batches waiting to be written, as bytes."""
@@ -220,20 +236,14 @@ class Subscriber:
     sent: dict[str, set[str]] = field(default_factory=dict)
     overflowed: bool = False
 
-    def offer(self, renderings: list[tuple[int, Rendering]], now: datetime) -> None:
+    def offer(self, renderings: list[tuple[int, Rendering]], now: datetime, wire: Wire) -> None:
         """Queue what this device should receive of ``renderings`` (entries after its start)."""
         events: list[CotEvent] = []
         for seq, rendering in renderings:
             if seq <= self.start:
                 continue
             events += self._events(rendering, now)
-        self._put(events)
-
-    def offer_snapshot(self, renderings: list[tuple[int, Rendering]], now: datetime) -> None:
-        events: list[CotEvent] = []
-        for _, rendering in renderings:
-            events += self._events(rendering, now)
-        self._put(events)
+        self._put(events, wire)
 
     def _events(self, rendering: Rendering, now: datetime) -> list[CotEvent]:
         if rendering.key.startswith("unit:") and any(
@@ -242,32 +252,78 @@ class Subscriber:
             return []  # the device's own position, echoed back: it knows where it is
         uids = {e.uid for e in rendering.events}
         gone = (self.sent.get(rendering.key, set()) | set(rendering.gone)) - uids
-        self.sent[rendering.key] = uids
+        if uids:
+            self.sent[rendering.key] = uids
+        else:
+            self.sent.pop(rendering.key, None)
         return [*rendering.events, *delete_events(sorted(gone), now)]
 
-    def _put(self, events: list[CotEvent]) -> None:
+    def _put(self, events: list[CotEvent], wire: Wire) -> None:
         if not events or self.overflowed:
             return
         if self.queue.qsize() >= self.max_pending:
             self.overflowed = True
             self.queue.put_nowait(None)
             return
-        self.queue.put_nowait(serialize_events(events))
+        self.queue.put_nowait(wire(events))
 
 
 class PartyTail:
-    """Reads the log as one party and hands each rendered page to that party's subscribers."""
+    """Reads the log as one party and hands each rendered page to that party's subscribers.
+
+    It also keeps, in memory, how everything current looks to the party (the latest rendering
+    of each thing, by key): a device that joins is sent that, then every page after the
+    cursor at which it joined, so joining costs no read of the store and nothing is missed or
+    sent twice. The state is read from the store once, when the tail starts.
+    """
 
     def __init__(self, hub: OutboundHub, party: str) -> None:
         self.hub = hub
         self.party = party
-        self.cursor = hub.waker.size
+        self.cursor = 0
+        self.state: dict[str, Rendering] = {}
+        self.ready = asyncio.Event()
         self.subscribers: set[Subscriber] = set()
         self.task: asyncio.Task[None] | None = None
+
+    def _keep(self, rendering: Rendering) -> None:
+        if rendering.events:
+            self.state[rendering.key] = rendering
+        else:
+            self.state.pop(rendering.key, None)
+
+    def current(self, now: datetime) -> list[Rendering]:
+        """What a joining device is sent: every rendering with an event not yet stale."""
+        for key in [k for k, r in self.state.items() if all(e.stale <= now for e in r.events)]:
+            del self.state[key]
+        return list(self.state.values())
+
+    def join(self, subscriber: Subscriber, now: datetime) -> None:
+        """Send the current state, then everything after the cursor (no await in between)."""
+        subscriber.start = self.cursor
+        wire = Wire()
+        events: list[CotEvent] = []
+        for rendering in self.current(now):
+            events += subscriber._events(rendering, now)
+        subscriber._put(events, wire)
+        self.subscribers.add(subscriber)
 
     async def run(self) -> None:
         hub = self.hub
         loop = asyncio.get_running_loop()
+        now = utcnow()
+        try:
+            size = await loop.run_in_executor(hub.executor, hub.node.record.size)
+            snapshot = await loop.run_in_executor(
+                hub.executor, read_snapshot, hub.node, self.party, now
+            )
+        except Exception:
+            log.exception("the snapshot for party %s failed", self.party)
+            size, snapshot = await loop.run_in_executor(hub.executor, hub.node.record.size), []
+        self.cursor = size
+        for _, rendering in snapshot:
+            self._keep(rendering)
+        self.ready.set()
         while self.subscribers:
             try:
                 cursor, page = await loop.run_in_executor(
@@ -278,8 +334,11 @@ class PartyTail:
                 await asyncio.sleep(hub.poll_seconds)
                 continue
             now = utcnow()
+            wire = Wire()
+            for _, rendering in page:
+                self._keep(rendering)
             for subscriber in list(self.subscribers):
-                subscriber.offer(page, now)
+                subscriber.offer(page, now, wire)
             self.cursor = max(self.cursor, cursor)
             if self.cursor >= hub.waker.size:
                 await hub.waker.wait_beyond(self.cursor, timeout=hub.poll_seconds * 4)
@@ -306,33 +365,20 @@ class OutboundHub:
         self._tails: dict[str, PartyTail] = {}
 
     async def subscribe(self, party: str, own_uids: set[str]) -> Subscriber:
-        """A device of ``party`` joins: its snapshot is queued first, then everything after."""
-        if self.waker.size == 0:
-            loop = asyncio.get_running_loop()
-            self.waker.prime(await loop.run_in_executor(self.executor, self.node.record.size))
+        """A device of ``party`` joins: what is current is queued first, then everything after."""
         tail = self._tails.get(party)
         if tail is None or tail.task is None or tail.task.done():
             tail = self._tails[party] = PartyTail(self, party)
-        subscriber = Subscriber(party, tail.cursor, self.max_pending, own_uids)
-        tail.subscribers.add(subscriber)
+        subscriber = Subscriber(party, 0, self.max_pending, own_uids)
         if tail.task is None:
+            # The tail runs while it has subscribers; this one keeps it alive while it starts.
+            tail.subscribers.add(subscriber)
             tail.task = asyncio.create_task(tail.run(), name=f"liaison-tak-tail-{party}")
-        loop = asyncio.get_running_loop()
-        now = utcnow()
-        try:
-            snapshot = await loop.run_in_executor(
-                self.executor, read_snapshot, self.node, party, now
-            )
-        except Exception:
-            log.exception("the snapshot for party %s failed", party)
-            snapshot = []
-        # The snapshot goes before anything the tail queued meanwhile.
-        pending: list[bytes | None] = []
-        while not subscriber.queue.empty():
-            pending.append(subscriber.queue.get_nowait())
-        subscriber.offer_snapshot(snapshot, now)
-        for item in pending:
-            subscriber.queue.put_nowait(item)
+            await tail.ready.wait()
+            tail.subscribers.discard(subscriber)
+        else:
+            await tail.ready.wait()
+        tail.join(subscriber, utcnow())
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:

@@ -210,8 +210,8 @@ class Receiver:
                 continue
             if not data:
                 raise AssertionError("the connection was closed")
-            for frame in self.framer.feed(data):
-                event = parse_event(frame)
-                self.events.append(event)
+            fresh = [parse_event(frame) for frame in self.framer.feed(data)]
+            self.events.extend(fresh)
+            for event in fresh:
                 if check(event):
                     return event

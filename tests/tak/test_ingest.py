@@ -9,12 +9,13 @@ refusal names its code.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from liaison.cot import CotError, parse_event, parse_stream
+from liaison.domain.time import parse_time
 from liaison.errors import NotFound
 from liaison.store.queries import EntryFilter
 from liaison.tak import REPORT, Tak, tak_for, unit_id_of
@@ -255,7 +256,8 @@ def test_a_delete_closes_a_draft_or_makes_a_unit_stale(sqlite_world: World) -> N
     (closed,) = tak.drafts.drafts("uk", closed=True)
     assert closed["state"] == "deleted"
     assert node.picture.units("us", window=None)[0]["supersedes"] is not None
-    current = [u for u in node.picture.units("us") if u["stale_time"] > now().isoformat()]
+    moment = datetime.now(UTC)
+    current = [u for u in node.picture.units("us") if parse_time(u["stale_time"]) > moment]
     assert current == []
 
 

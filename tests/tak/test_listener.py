@@ -292,3 +292,43 @@ def test_a_drawing_from_one_device_reaches_the_partys_other_devices_as_a_draft(
 
     asyncio.run(scenario())
     assert parse_event(wire(box)) == box
+
+
+def test_devices_joining_later_are_sent_what_is_current_for_their_party(
+    sqlite_world: World, pki: PKI
+) -> None:
+    from tests.picture.support import operation, square
+
+    certificates = tak_for(sqlite_world.node).certificates
+    for name in ("deane-early", "deane-late"):
+        certificates.bind("deane", pki.client(name)[0].read_bytes())
+    tak_for(sqlite_world.node).ingest.ingest("burrows", [position("UK-BEFORE", releasable_to="us")])
+
+    async def connect(listener: object, name: str) -> tuple[Receiver, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1",
+            listener.tls_port,  # type: ignore[attr-defined]
+            ssl=_client_context(pki, name),
+            server_hostname="localhost",
+        )
+        return Receiver(reader), writer
+
+    async def scenario() -> None:
+        async with running_listener(sqlite_world.node, pki=pki) as listener:
+            early, early_writer = await connect(listener, "deane-early")
+            await early.wait_for(lambda e: e.uid == "UK-BEFORE")
+            await asyncio.to_thread(operation, sqlite_world.node, "burrows", ref="uk-1")
+            await asyncio.to_thread(
+                operation, sqlite_world.node, "deane", ref="us-1", footprint=square(10.005, 50.005)
+            )
+            marker = await early.wait_for(lambda e: e.uid.startswith("liaison.conflict."))
+            late, late_writer = await connect(listener, "deane-late")
+            await late.wait_for(lambda e: e.uid == "UK-BEFORE")
+            again = await late.wait_for(lambda e: e.uid == marker.uid)
+            assert again.remarks == marker.remarks
+            us_ops = await late.wait_for(lambda e: e.uid.startswith("liaison.op."))
+            assert "us operation us-1" in (us_ops.remarks or "")
+            for writer in (early_writer, late_writer):
+                writer.close()
+
+    asyncio.run(scenario())
