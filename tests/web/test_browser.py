@@ -74,7 +74,7 @@ def test_each_party_sees_only_what_is_released_to_it(
     su.get_by_role("tab", name=re.compile("Conflicts")).click()
     item = su.locator(".conflict-list details").filter(has_text="danger distance")
     item.locator(":scope > summary").click()
-    expect(item).to_contain_text("us: a operation not released to you; us has been notified.")
+    expect(item).to_contain_text("us: an operation not released to you; us has been notified.")
     expect(item).not_to_contain_text("OP-PLOESTI-7")
     expect(item).not_to_contain_text("rail yards")
 
@@ -111,7 +111,7 @@ def test_an_operation_drawn_on_one_page_shows_its_conflict_live_on_the_other(
     expect(opened).to_have_count(3)
     item = opened.filter(has_text="danger distance")
     item.locator(":scope > summary").click()
-    expect(item).to_contain_text("uk: a operation not released to you; uk has been notified.")
+    expect(item).to_contain_text("uk: an operation not released to you; uk has been notified.")
     expect(item).not_to_contain_text("OP-HAMMER")
     # su's commander acknowledges it; the acknowledgement reaches uk's page live too.
     item.get_by_role("button", name="Acknowledge").click()

@@ -73,7 +73,7 @@ function others(c) {
   return c.others.map((o) =>
     o.released
       ? h("li", {}, `${o.party}: ${o.type} ${o.ref || ""} ${o.name ? `“${o.name}”` : ""} ${o.kind ? `(${o.kind.replaceAll("_", " ")})` : ""}`.trim())
-      : h("li", {}, `${o.party}: a ${o.type} not released to you; ${o.party} has been notified.`),
+      : h("li", {}, `${o.party}: ${/^[aeiou]/.test(o.type) ? "an" : "a"} ${o.type} not released to you; ${o.party} has been notified.`),
   );
 }
 
