@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,7 +44,7 @@ from liaison.projections.picture import (
 )
 from liaison.store import queries as q
 from liaison.store.queries import EntryFilter
-from liaison.tak.kinds import proj_tak_drafts, report_for
+from liaison.tak.kinds import REPORT, proj_tak_drafts, report_for
 from liaison.tak.render import Rendering, delete_events, render
 
 __all__ = ["LogWaker", "OutboundHub", "PartyTail", "Subscriber", "Wire"]
@@ -126,41 +126,65 @@ class LogWaker:
                 self._wake()
 
 
-def _lookups(
-    conn: Any, reader: str
-) -> tuple[Callable[[StoredEntry], str], Callable[[StoredEntry], dict[str, Any] | None]]:
-    def root_of(entry: StoredEntry) -> str:
+class _Lookups:
+    """What rendering a page needs beyond its entries, read once per page.
+
+    A unit report's event is in the ``tak.report`` entry appended just before it, which is
+    almost always in the same page: those are taken from the page itself (the page was read as
+    the reader, so they are released to it); the rest are looked up, as the reader.
+    """
+
+    def __init__(self, conn: Any, reader: str) -> None:
+        self.conn = conn
+        self.reader = reader
+        self.entries: dict[int, StoredEntry | None] = {}
+        #: (party, unit, time) -> the latest report item seen so far in this page
+        self.seen: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def saw(self, entry: StoredEntry) -> None:
+        if entry.content.kind != REPORT:
+            return
+        for item in entry.content.body["reports"]:
+            self.seen[(str(entry.content.party), str(item["unit"]), str(item["time"]))] = item
+
+    def root_of(self, entry: StoredEntry) -> str:
         table = (
             proj_picture_operations if entry.content.kind == OPERATION else proj_picture_measures
         )
-        root = conn.execute(select(table.c.root).where(table.c.id == entry.id)).scalar()
+        root = self.conn.execute(select(table.c.root).where(table.c.id == entry.id)).scalar()
         return str(root or entry.id)
 
-    entries: dict[int, StoredEntry | None] = {}
-
-    def entry_at(seq: int) -> StoredEntry | None:
+    def _entry_at(self, seq: int) -> StoredEntry | None:
         # A report entry speaks for a whole batch of unit reports: read and decode it once.
-        if seq not in entries:
-            entries[seq] = q.get_entry_by_seq(conn, seq, reader)
-        return entries[seq]
+        if seq not in self.entries:
+            self.entries[seq] = q.get_entry_by_seq(self.conn, seq, self.reader)
+        return self.entries[seq]
 
-    def report_of(entry: StoredEntry) -> dict[str, Any] | None:
+    def report_of(self, entry: StoredEntry) -> dict[str, Any] | None:
         body = entry.content.body
-        time = format_time(decode_instant(body["time"]))
         party = str(entry.content.party)
-        return report_for(conn, party, str(body["unit"]), time, entry.seq, entry_at)
-
-    return root_of, report_of
+        found = self.seen.get((party, str(body["unit"]), str(body["time"])))
+        if found is not None:
+            return found
+        time = format_time(decode_instant(body["time"]))
+        return report_for(self.conn, party, str(body["unit"]), time, entry.seq, self._entry_at)
 
 
 def _render_all(
     conn: Any, reader: str, entries: list[StoredEntry], now: datetime
 ) -> list[tuple[int, Rendering]]:
-    root_of, report_of = _lookups(conn, reader)
+    lookups = _Lookups(conn, reader)
     out = []
     for entry in entries:
+        lookups.saw(entry)
         try:
-            rendering = render(entry, reader=reader, now=now, root_of=root_of, report_of=report_of)
+            rendering = render(
+                entry,
+                reader=reader,
+                now=now,
+                root_of=lookups.root_of,
+                report_of=lookups.report_of,
+            )
         except Exception:  # one unrenderable entry must not stop a party's feed
             log.exception("entry %s cannot be rendered as CoT", entry.seq)
             continue
