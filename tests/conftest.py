@@ -18,9 +18,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from liaison.node import Node
 from liaison.services.roster import Appointment
+
+# The machine running the suite is shared and noisy: Hypothesis's per-example
+# deadline would turn a slow moment into a failure that says nothing about the code.
+settings.register_profile("liaison", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("liaison")
 
 PG_URL = os.environ.get("LIAISON_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
