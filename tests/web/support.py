@@ -25,10 +25,19 @@ from tests.conftest import World
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture says what to install: a failure in CI, a skip elsewhere
+
+    def expect(*_args: Any, **_kwargs: Any) -> Any:  # type: ignore[misc]
+        raise RuntimeError("the playwright package is not installed")
+
+
 __all__ = [
     "CHROMIUM",
     "CHROMIUM_ARGS",
     "browser_unavailable",
+    "expect",
     "launch_chromium",
     "seed_bulk",
     "seed_picture",

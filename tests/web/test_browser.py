@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from typing import TYPE_CHECKING, Any
 
 from tests.web.conftest import Site
-from tests.web.support import sign_in
+from tests.web.support import expect, sign_in
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page, Route
 
 LIVE_TIMEOUT = 5_000  # ms: the issue asks for "within a second"; the margin is for a loaded CI
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, expect
 
 from liaison.api import create_app
 from liaison.store.queries import EntryFilter
 from tests.api.support import running_server
 from tests.conftest import World
 from tests.web.conftest import Site
-from tests.web.support import seed_diplomacy, sign_in
+from tests.web.support import expect, seed_diplomacy, sign_in
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 LIVE_TIMEOUT = 5_000
 

@@ -9,10 +9,13 @@ few milliseconds.
 
 from __future__ import annotations
 
-from playwright.sync_api import BrowserContext
+from typing import TYPE_CHECKING
 
 from tests.web.conftest import Site
 from tests.web.support import sign_in
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 FEED = """
 ([units, operations]) => {
