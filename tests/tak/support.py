@@ -8,17 +8,20 @@ wall clock), positions are around (10°E, 50°N) like the picture's tests. ``bur
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from liaison.cot import CotEvent, CotPoint, LatLon, polygon_event, position_report, serialize_event
 from liaison.node import Node
 from liaison.tak import CotListener, ListenerConfig
+
+T = TypeVar("T")
 
 __all__ = [
     "PKI",
@@ -215,3 +218,13 @@ class Receiver:
             for event in fresh:
                 if check(event):
                     return event
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a test's coroutine on a fresh event loop in a thread of its own.
+
+    Playwright's sync API (the browser tests) leaves an event loop running in the
+    main thread of the worker that ran them; ``asyncio.run`` there would refuse.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

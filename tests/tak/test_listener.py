@@ -10,7 +10,17 @@ import pytest
 from liaison.cot import parse_event
 from liaison.tak import tak_for
 from tests.conftest import World
-from tests.tak.support import PKI, Receiver, drawing, ping, position, running_listener, until, wire
+from tests.tak.support import (
+    PKI,
+    Receiver,
+    drawing,
+    ping,
+    position,
+    run_async,
+    running_listener,
+    until,
+    wire,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -43,7 +53,7 @@ def test_events_split_across_reads_with_and_without_declarations(sqlite_world: W
             writer.close()
             assert _codes(listener) == []
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_bad_events_are_logged_and_the_good_ones_still_recorded(sqlite_world: World) -> None:
@@ -86,7 +96,7 @@ def test_bad_events_are_logged_and_the_good_ones_still_recorded(sqlite_world: Wo
                 assert code in codes, (code, codes)
             writer.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_a_ping_is_answered_on_the_connection(sqlite_world: World) -> None:
@@ -99,7 +109,7 @@ def test_a_ping_is_answered_on_the_connection(sqlite_world: World) -> None:
             assert pong.uid == "takPong"
             writer.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_a_plain_port_records_only_as_its_member_whatever_the_event_claims(
@@ -120,7 +130,7 @@ def test_a_plain_port_records_only_as_its_member_whatever_the_event_claims(
             await until(lambda: _units(sqlite_world, "uk") == {"claims-to-be-deane"})
             writer.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
     assert _units(sqlite_world, "us") == set()
     (unit,) = sqlite_world.node.picture.units("uk")
     assert unit["author"] == "burrows"
@@ -137,7 +147,7 @@ def test_the_connection_limit_ends_the_connection(sqlite_world: World) -> None:
             assert await asyncio.wait_for(reader.read(), timeout=10) == b""
             await until(lambda: "connection_limit" in _codes(listener))
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_too_many_bad_frames_end_the_connection(sqlite_world: World) -> None:
@@ -149,7 +159,7 @@ def test_too_many_bad_frames_end_the_connection(sqlite_world: World) -> None:
             assert await asyncio.wait_for(reader.read(), timeout=10) == b""
             await until(lambda: "too_many_errors" in _codes(listener))
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def _client_context(pki: PKI, name: str, *, stranger: bool = False) -> ssl.SSLContext:
@@ -176,7 +186,7 @@ def test_tls_records_as_the_member_the_certificate_is_bound_to(
             await until(lambda: _units(sqlite_world, "us") == {"US-1"})
             writer.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_tls_refuses_an_unbound_a_foreign_and_a_revoked_certificate(
@@ -230,7 +240,7 @@ def test_tls_refuses_an_unbound_a_foreign_and_a_revoked_certificate(
             assert "not_permitted" in _codes(listener)
             writer.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
     assert _units(sqlite_world, "su") == {"SU-1"}
     assert _units(sqlite_world, "uk") == set()
 
@@ -265,7 +275,7 @@ def test_a_device_receives_what_is_released_to_its_party_and_nothing_else(
             uk.close()
             writer.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_a_drawing_from_one_device_reaches_the_partys_other_devices_as_a_draft(
@@ -290,7 +300,7 @@ def test_a_drawing_from_one_device_reaches_the_partys_other_devices_as_a_draft(
             uk.close()
             writer.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
     assert parse_event(wire(box)) == box
 
 
@@ -331,4 +341,4 @@ def test_devices_joining_later_are_sent_what_is_current_for_their_party(
             for writer in (early_writer, late_writer):
                 writer.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())

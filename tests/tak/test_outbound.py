@@ -7,8 +7,6 @@ check the same over real connections.
 
 from __future__ import annotations
 
-import asyncio
-
 from liaison.cot import CotEvent, CotFramer, delete_event, parse_event, serialize_events
 from liaison.domain.time import utcnow
 from liaison.tak import tak_for
@@ -16,7 +14,7 @@ from liaison.tak.outbound import Subscriber, Wire, read_page, read_snapshot
 from liaison.tak.render import Rendering, type_from_symbol, unit_uid
 from tests.conftest import World
 from tests.picture.support import END, operation, square, unit
-from tests.tak.support import drawing, position
+from tests.tak.support import drawing, position, run_async
 
 
 def _events(world: World, party: str, after: int = 0) -> list[CotEvent]:
@@ -122,7 +120,7 @@ def test_a_device_is_not_sent_its_own_position_and_gets_deletes_for_what_went() 
         assert sent[1].type == "t-x-d-d"
         assert sent[1].links[0].uid == "OTHER"
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_a_slow_device_is_cut_off_not_buffered_without_limit() -> None:
@@ -134,7 +132,7 @@ def test_a_slow_device_is_cut_off_not_buffered_without_limit() -> None:
         assert subscriber.overflowed
         assert subscriber.queue.qsize() == 4  # three batches, then the end
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_types_from_symbols() -> None:

@@ -19,7 +19,7 @@ import pytest
 from liaison.cot import CotFramer, parse_event
 from liaison.tak import tak_for
 from tests.conftest import World
-from tests.tak.support import PKI, running_listener, until
+from tests.tak.support import PKI, run_async, running_listener, until
 
 with warnings.catch_warnings():
     # PyTAK warns at import that its optional aiohttp extra (certificate enrollment over
@@ -143,7 +143,7 @@ def test_pytak_over_tcp_and_tls_reports_and_receives_only_what_is_released(
                 await us.stop()
             assert [clog.errors for clog in listener.connections.values() if clog.errors] == []
 
-    asyncio.run(scenario())
+    run_async(scenario())
     (us_unit,) = [u for u in sqlite_world.node.picture.units("us") if u["party"] == "us"]
     assert us_unit["author"] == "deane"
     assert sqlite_world.node.picture.units("su") == []
