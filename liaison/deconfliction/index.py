@@ -1,22 +1,26 @@
 """In-memory spatio-temporal index of live operations, unit positions and control measures.
 
-Why an R-tree over (longitude, latitude, time) boxes: it supports insert and remove (amend,
-cancel) at any time and answers "what overlaps this box" in tens of microseconds at a million
-entries. A full sweep instead builds a throw-away GEOS STRtree over flat numpy arrays of every
-volume's box (kept up to date beside the R-tree) and runs one bulk query, then filters time and
-party with numpy: that is several times faster than the R-tree's own bulk query. Boxes are exact
-bounds of each shape's spherical cap (split at the antimeridian, widened to all longitudes at a
-pole) widened by the largest separation that could apply, and time boxes are the windows; so the
-R-tree never drops a true conflict and the rules in :mod:`liaison.deconfliction.rules` decide
-exactly. The index is a projection: rebuild it from the record and it gives the same answers.
+Why boxes in (longitude, latitude, time): every item is bounded by boxes that are exact bounds
+of each shape's spherical cap (split at the antimeridian, widened to all longitudes at a pole),
+and a query box is widened by the largest separation that could apply; so the index never drops
+a true conflict and the rules in :mod:`liaison.deconfliction.rules` decide exactly. The boxes
+live in a hash grid of (longitude, latitude, day) cells, with an R-tree for boxes too large for
+a few cells: a check of a new operation then costs a few dict lookups, microseconds instead of
+the R-tree binding's fixed 10-15 µs, and both support insert and remove (amend, cancel) at any
+time. A full sweep instead builds a throw-away GEOS STRtree over flat numpy arrays of every
+volume's box (kept up to date beside the grid) and runs one bulk query, then filters time and
+party with numpy. The index is a projection: rebuild it from the record and it gives the same
+answers.
 
 Operational note: a process holding a large index should call ``gc.freeze()`` after loading it,
-so that Python's cyclic collector stops re-scanning millions of immutable objects; otherwise a
-full collection can land inside a check and cost tens of milliseconds (the benchmark does this).
+so that Python's cyclic collector stops re-scanning millions of long-lived objects; otherwise a
+full collection can land inside a check and cost tens of milliseconds (the API does this once
+the index is built at start, and so does the benchmark).
 """
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Iterable, Iterator
 from itertools import count
@@ -30,7 +34,7 @@ from liaison.deconfliction.model import Conflict, ControlMeasure, Operation, Uni
 from liaison.deconfliction.settings import DEFAULT_SETTINGS, DeconflictionSettings
 from liaison.geometry.earth import R_MIN, TOLERANCE_M
 from liaison.geometry.shapes import Area, Circle, Line
-from liaison.geometry.sphere import Cap, bounding_boxes, bounding_boxes_array
+from liaison.geometry.sphere import Cap, bounding_boxes_array
 from liaison.geometry.time import TimeWindow, to_epoch_seconds
 
 Box = tuple[float, float, float, float, float, float]
@@ -46,19 +50,63 @@ _FANOUT = 512
 _DAY_S = 86_400.0
 _TIME_PAD_DAYS = 0.001 / _DAY_S
 
+#: The grid's cell: degrees of longitude, degrees of latitude, days. Sized for operations of a
+#: few kilometres and hours (a cell holds a handful of them at a million over a theatre); other
+#: sizes give the same answers, only slower.
+_CELL = (0.25, 0.25, 0.5)
+#: A box covering more cells than this goes to the R-tree instead of the grid.
+_MAX_CELLS = 8
+
+
+def _lonlat(cap: Cap) -> tuple[float, float]:
+    """The cap centre's longitude and latitude in degrees (plain floats: numpy is slow on 3)."""
+    x, y, z = cap.centre
+    return math.degrees(math.atan2(y, x)), math.degrees(math.atan2(z, math.hypot(x, y)))
+
+
+def _cap_boxes(cap: Cap, margin_rad: float, t0: float, t1: float) -> list[Box]:
+    """:func:`liaison.geometry.sphere.bounding_boxes` with time, in plain floats (hot path)."""
+    lon_c, lat_c = _lonlat(cap)
+    r = cap.radius + margin_rad
+    pad = 1e-9
+    r_deg = math.degrees(r)
+    lat_lo = lat_c - r_deg - pad
+    lat_hi = lat_c + r_deg + pad
+    if lat_hi >= 90.0 or lat_lo <= -90.0 or r >= math.pi / 2:
+        return [(-180.0, max(lat_lo, -90.0), t0, 180.0, min(lat_hi, 90.0), t1)]
+    s = math.sin(r) / math.cos(math.radians(lat_c))
+    if s >= 1.0:
+        return [(-180.0, lat_lo, t0, 180.0, lat_hi, t1)]
+    half = math.degrees(math.asin(s)) + pad
+    lo = lon_c - half
+    hi = lon_c + half
+    if lo < -180.0:
+        return [(lo + 360.0, lat_lo, t0, 180.0, lat_hi, t1), (-180.0, lat_lo, t0, hi, lat_hi, t1)]
+    if hi > 180.0:
+        return [(lo, lat_lo, t0, 180.0, lat_hi, t1), (-180.0, lat_lo, t0, hi - 360.0, lat_hi, t1)]
+    return [(lo, lat_lo, t0, hi, lat_hi, t1)]
+
+
+def _days(window: TimeWindow) -> tuple[float, float]:
+    """The window as a padded interval of days since 1970 (the index's time axis)."""
+    return (
+        to_epoch_seconds(window.start) / _DAY_S - _TIME_PAD_DAYS,
+        to_epoch_seconds(window.end) / _DAY_S + _TIME_PAD_DAYS,
+    )
+
 
 def _boxes(cap: Cap, margin_m: float, window: TimeWindow) -> list[Box]:
-    t0 = to_epoch_seconds(window.start) / _DAY_S - _TIME_PAD_DAYS
-    t1 = to_epoch_seconds(window.end) / _DAY_S + _TIME_PAD_DAYS
-    return [
-        (lo_lon, lo_lat, t0, hi_lon, hi_lat, t1)
-        for lo_lon, lo_lat, hi_lon, hi_lat in bounding_boxes(cap, (margin_m + TOLERANCE_M) / R_MIN)
-    ]
+    t0, t1 = _days(window)
+    return _cap_boxes(cap, (margin_m + TOLERANCE_M) / R_MIN, t0, t1)
 
 
 def _operation_boxes(op: Operation, margin_m: float) -> list[Box]:
+    volumes = op.volumes
+    if len(volumes) == 1:
+        volume = volumes[0]
+        return _boxes(volume.footprint.cap, margin_m, volume.window)
     out: list[Box] = []
-    for volume in op.volumes:
+    for volume in volumes:
         out.extend(_boxes(volume.footprint.cap, margin_m, volume.window))
     return out
 
@@ -77,16 +125,50 @@ def _measure_boxes(measure: ControlMeasure, margin_m: float) -> list[Box]:
     return out
 
 
-class _Tree:
-    """An R-tree of boxes keyed by item id, with removal by id."""
+#: A stored box: the item's key, then the box (lon, lat, day lows, then highs).
+_Entry = tuple[str, float, float, float, float, float, float]
 
-    def __init__(self) -> None:
-        props = rtree.index.Property()
-        props.dimension = 3
-        self._tree = rtree.index.Index(properties=props, interleaved=True)
+
+class _Tree:
+    """Boxes keyed by item id: a hash grid of (longitude, latitude, day) cells, and an R-tree.
+
+    Why a grid in front of the R-tree: a query through the rtree binding costs 10–15 µs of fixed
+    overhead (ctypes, the library's visitor), which was most of a check at 10,000 operations.
+    A box that covers at most :data:`_MAX_CELLS` cells of the grid is put in each of them; a
+    query looks its cells up in a dict and tests the boxes it finds there, a few microseconds
+    in all. Boxes that span more (long windows, wide areas, polar caps, lines' zones) go to the
+    R-tree, which is only queried when it holds anything. Both parts test exact box overlap, so
+    the grid's cell size only changes speed, never answers.
+    """
+
+    def __init__(self, cell: tuple[float, float, float] = _CELL) -> None:
+        self._scale = (1.0 / cell[0], 1.0 / cell[1], 1.0 / cell[2])
+        self._cells: dict[tuple[int, int, int], list[_Entry]] = {}
+        self._rtree: rtree.index.Index | None = None
+        self._in_rtree = 0
         self._slots = count()
         self._slot_of: dict[str, int] = {}
         self._key_of: dict[int, str] = {}
+        self._entries_of: dict[str, tuple[_Entry, ...]] = {}
+
+    def _span(self, box: Box) -> tuple[int, int, int, int, int, int]:
+        """The first and last grid cell the box touches, on each axis."""
+        sx, sy, st = self._scale
+        return (
+            math.floor(box[0] * sx),
+            math.floor(box[1] * sy),
+            math.floor(box[2] * st),
+            math.floor(box[3] * sx),
+            math.floor(box[4] * sy),
+            math.floor(box[5] * st),
+        )
+
+    def _tree(self) -> rtree.index.Index:
+        if self._rtree is None:
+            props = rtree.index.Property()
+            props.dimension = 3
+            self._rtree = rtree.index.Index(properties=props, interleaved=True)
+        return self._rtree
 
     def add(self, key: str, boxes: list[Box]) -> None:
         if len(boxes) >= _FANOUT:
@@ -94,21 +176,80 @@ class _Tree:
         slot = next(self._slots)
         self._slot_of[key] = slot
         self._key_of[slot] = key
-        for k, box in enumerate(boxes):
-            self._tree.insert(slot * _FANOUT + k, box)
+        entries = tuple((key, *box) for box in boxes)
+        self._entries_of[key] = entries
+        cells = self._cells
+        for k, entry in enumerate(entries):
+            i0, j0, k0, i1, j1, k1 = self._span(entry[1:])
+            if (i1 - i0 + 1) * (j1 - j0 + 1) * (k1 - k0 + 1) > _MAX_CELLS:
+                self._tree().insert(slot * _FANOUT + k, entry[1:])
+                self._in_rtree += 1
+                continue
+            for i in range(i0, i1 + 1):
+                for j in range(j0, j1 + 1):
+                    for t in range(k0, k1 + 1):
+                        cell = cells.get((i, j, t))
+                        if cell is None:
+                            cells[(i, j, t)] = [entry]
+                        else:
+                            cell.append(entry)
 
-    def discard(self, key: str, boxes: list[Box]) -> None:
+    def discard(self, key: str) -> None:
         slot = self._slot_of.pop(key)
         del self._key_of[slot]
-        for k, box in enumerate(boxes):
-            self._tree.delete(slot * _FANOUT + k, box)
+        cells = self._cells
+        for k, entry in enumerate(self._entries_of.pop(key)):
+            i0, j0, k0, i1, j1, k1 = self._span(entry[1:])
+            if (i1 - i0 + 1) * (j1 - j0 + 1) * (k1 - k0 + 1) > _MAX_CELLS:
+                self._tree().delete(slot * _FANOUT + k, entry[1:])
+                self._in_rtree -= 1
+                continue
+            for i in range(i0, i1 + 1):
+                for j in range(j0, j1 + 1):
+                    for t in range(k0, k1 + 1):
+                        cell = cells[(i, j, t)]
+                        cell.remove(entry)
+                        if not cell:
+                            del cells[(i, j, t)]
 
     def query(self, boxes: Iterable[Box]) -> set[str]:
-        keys = self._key_of
+        """Keys of the items with a box overlapping any of ``boxes`` (touching counts)."""
         found: set[str] = set()
+        cells = self._cells
         for box in boxes:
-            for handle in self._tree.intersection(box):
-                found.add(keys[handle // _FANOUT])
+            x0, y0, t0, x1, y1, t1 = box
+            if cells:
+                i0, j0, k0, i1, j1, k1 = self._span(box)
+                if (i1 - i0 + 1) * (j1 - j0 + 1) * (k1 - k0 + 1) <= len(cells):
+                    lists = [
+                        cell
+                        for i in range(i0, i1 + 1)
+                        for j in range(j0, j1 + 1)
+                        for t in range(k0, k1 + 1)
+                        if (cell := cells.get((i, j, t))) is not None
+                    ]
+                else:  # a query wider than the grid's content: scan the content instead
+                    lists = [
+                        cell
+                        for (i, j, t), cell in cells.items()
+                        if i0 <= i <= i1 and j0 <= j <= j1 and k0 <= t <= k1
+                    ]
+                for cell in lists:
+                    for e in cell:
+                        if (
+                            e[1] <= x1
+                            and x0 <= e[4]
+                            and e[2] <= y1
+                            and y0 <= e[5]
+                            and e[3] <= t1
+                            and t0 <= e[6]
+                        ):
+                            found.add(e[0])
+            if self._in_rtree:
+                assert self._rtree is not None
+                keys = self._key_of
+                for handle in self._rtree.intersection(box):
+                    found.add(keys[handle // _FANOUT])
         return found
 
     def slot(self, key: str) -> int:
@@ -146,7 +287,8 @@ class _Rows:
     ) -> None:
         rows = []
         for cap, window in caps:
-            lon, lat = cap.lonlat()
+            lon, lat = _lonlat(cap)
+            t0, t1 = _days(window)
             rows.append(len(self.slot))
             self.slot.append(slot)
             self.party.append(party)
@@ -154,8 +296,8 @@ class _Rows:
             self.lat.append(lat)
             self.radius.append(cap.radius)
             self.reach.append(reach)
-            self.t0.append(to_epoch_seconds(window.start) / _DAY_S - _TIME_PAD_DAYS)
-            self.t1.append(to_epoch_seconds(window.end) / _DAY_S + _TIME_PAD_DAYS)
+            self.t0.append(t0)
+            self.t1.append(t1)
             self.alive.append(1)
         self.rows_of[key] = rows
 
@@ -197,23 +339,27 @@ class DeconflictionIndex:
 
     Consent for rule 4 is a set of ``(operation id, area id)`` pairs given at construction or by
     ``grant_consent`` / ``revoke_consent``. Results are sorted by severity, then conflict id.
+    ``grid_cell`` (degrees of longitude and latitude, days) sizes the hash grid in front of the
+    R-trees: it changes speed and memory, never answers.
     """
 
     def __init__(
         self,
         settings: DeconflictionSettings = DEFAULT_SETTINGS,
         consents: Iterable[tuple[str, str]] = (),
+        *,
+        grid_cell: tuple[float, float, float] = _CELL,
     ) -> None:
         self.settings = settings
         self._consents: set[tuple[str, str]] = set(consents)
         self._ops: dict[str, Operation] = {}
         self._units: dict[str, UnitPosition] = {}
         self._measures: dict[str, ControlMeasure] = {}
-        self._op_tree = _Tree()
+        self._op_tree = _Tree(grid_cell)
         self._rows = _Rows()
         self._parties: dict[str, int] = {}
-        self._unit_tree = _Tree()
-        self._measure_tree = _Tree()
+        self._unit_tree = _Tree(grid_cell)
+        self._measure_tree = _Tree(grid_cell)
 
     # -- content ---------------------------------------------------------------------------
 
@@ -249,7 +395,7 @@ class DeconflictionIndex:
         """Forget an operation (cancelled, completed, or about to be replaced)."""
         op = self._ops.pop(operation_id, None)
         if op is not None:
-            self._op_tree.discard(op.id, _operation_boxes(op, 0.0))
+            self._op_tree.discard(op.id)
             self._rows.discard(op.id)
             if self._rows.needs_compaction():
                 self._compact_rows()
@@ -258,13 +404,13 @@ class DeconflictionIndex:
         """Forget a unit's report."""
         unit = self._units.pop(unit_id, None)
         if unit is not None:
-            self._unit_tree.discard(unit.unit_id, _unit_boxes(unit, 0.0))
+            self._unit_tree.discard(unit.unit_id)
 
     def remove_measure(self, measure_id: str) -> None:
         """Forget a control measure."""
         measure = self._measures.pop(measure_id, None)
         if measure is not None:
-            self._measure_tree.discard(measure.id, _measure_boxes(measure, 0.0))
+            self._measure_tree.discard(measure.id)
 
     def _compact_rows(self) -> None:
         rows = _Rows()
@@ -330,31 +476,36 @@ class DeconflictionIndex:
             return []
         settings = self.settings
         out: list[Conflict] = []
-        margin = settings.max_horizontal_separation(op.kind)
-        for other_id in sorted(self._op_tree.query(_operation_boxes(op, margin))):
-            other = self._ops[other_id]
-            if other.id == op.id or other.party == op.party:
-                continue
-            conflict = rules.operations_overlap(op, other, settings)
-            if conflict is not None:
-                out.append(conflict)
-        if settings.is_fires(op.kind):
+        # Candidates need no order: results are sorted by severity and conflict id at the end.
+        if self._ops:
+            ops = self._ops
+            party = op.party
+            margin = settings.max_horizontal_separation(op.kind)
+            for other_id in self._op_tree.query(_operation_boxes(op, margin)):
+                other = ops[other_id]
+                if other_id == op.id or other.party == party:
+                    continue
+                conflict = rules.operations_overlap(op, other, settings)
+                if conflict is not None:
+                    out.append(conflict)
+        if self._units and settings.is_fires(op.kind):
             danger = settings.danger_distance(op.kind)
-            for unit_id in sorted(self._unit_tree.query(_operation_boxes(op, danger))):
+            for unit_id in self._unit_tree.query(_operation_boxes(op, danger)):
                 conflict = rules.fires_near_unit(op, self._units[unit_id], settings)
                 if conflict is not None:
                     out.append(conflict)
-        for measure_id in sorted(self._measure_tree.query(_operation_boxes(op, 0.0))):
-            conflict = self._measure_conflict(op, self._measures[measure_id])
-            if conflict is not None:
-                out.append(conflict)
+        if self._measures:
+            for measure_id in self._measure_tree.query(_operation_boxes(op, 0.0)):
+                conflict = self._measure_conflict(op, self._measures[measure_id])
+                if conflict is not None:
+                    out.append(conflict)
         return out
 
     def _check_unit(self, unit: UnitPosition) -> list[Conflict]:
         settings = self.settings
         out: list[Conflict] = []
         boxes = _unit_boxes(unit, settings.max_danger_distance)
-        for op_id in sorted(self._op_tree.query(boxes)):
+        for op_id in self._op_tree.query(boxes):
             conflict = rules.fires_near_unit(self._ops[op_id], unit, settings)
             if conflict is not None:
                 out.append(conflict)
@@ -426,4 +577,6 @@ class DeconflictionIndex:
 
 
 def _ordered(conflicts: list[Conflict]) -> list[Conflict]:
+    if len(conflicts) < 2:
+        return conflicts
     return sorted(conflicts, key=lambda c: (c.severity.rank, c.id))

@@ -8,6 +8,7 @@ answer — check, sweep, after removals, in any insertion order — must equal t
 from __future__ import annotations
 
 import contextlib
+import random
 from collections.abc import Iterable
 
 import pytest
@@ -153,34 +154,42 @@ def ids(conflicts: Iterable[Conflict]) -> set[str]:
     return {c.id for c in conflicts}
 
 
+#: Grid cells (degrees, degrees, days): the default; tiny, so that most boxes go to the R-tree
+#: and a query spans many cells; huge, so that everything shares one cell.
+CELLS = [(0.25, 0.25, 0.5), (0.001, 0.001, 0.01), (1000.0, 1000.0, 1e6)]
+
+
 def build(
     items: Iterable[Operation | UnitPosition | ControlMeasure],
     consents: frozenset[tuple[str, str]] = frozenset(),
+    cell: tuple[float, float, float] = CELLS[0],
 ) -> DeconflictionIndex:
-    index = DeconflictionIndex(consents=consents)
+    index = DeconflictionIndex(consents=consents, grid_cell=cell)
     for item in items:
         index.insert(item)
     return index
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=world(), order=st.randoms(use_true_random=False))
+@given(data=world(), order=st.randoms(use_true_random=False), cell=st.sampled_from(CELLS))
 def test_sweep_and_check_equal_brute_force(
-    data: tuple[list[Operation], list[UnitPosition], list[ControlMeasure]], order: object
+    data: tuple[list[Operation], list[UnitPosition], list[ControlMeasure]],
+    order: object,
+    cell: tuple[float, float, float],
 ) -> None:
     ops, units, measures = data
     live = [o for o in ops if o.is_live]
     consents = frozenset({(o.id, m.id) for o in ops[:2] for m in measures})
     expected = brute(live, units, measures, consents)
     items: list[Operation | UnitPosition | ControlMeasure] = [*ops, *units, *measures]
-    index = build(items, consents)
+    index = build(items, consents, cell)
     assert ids(index.sweep()) == expected
     shuffled = list(items)
     order.shuffle(shuffled)  # type: ignore[attr-defined]
-    assert ids(build(shuffled, consents).sweep()) == expected
+    assert ids(build(shuffled, consents, cell).sweep()) == expected
     # Checking each item against the others gives its share of the conflicts.
     for op in live:
-        others = build([o for o in ops if o.id != op.id] + [*units, *measures], consents)
+        others = build([o for o in ops if o.id != op.id] + [*units, *measures], consents, cell)
         mine = {c for c in expected if c in ids(index.check(op))}
         assert ids(others.check(op)) == mine == ids(index.check(op))
     for u in units:
@@ -271,3 +280,53 @@ def test_many_removals_compact_the_sweep_rows() -> None:
     for i in range(2500):
         index.remove_operation(f"o{i}")
     assert ids(index.sweep()) == brute(list(index.operations()), [], [], frozenset())
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_grid_and_rtree_together_equal_brute_force(cell: tuple[float, float, float]) -> None:
+    """Short and long windows, small and wide footprints around a grid corner: boxes in one
+    cell, in several, and in the R-tree (too many cells) all answer as the brute force does,
+    through amendments and removals, and nothing is left behind."""
+    rng = random.Random(7)
+    ops = []
+    for i in range(150):
+        lon = 10.0 + rng.uniform(-0.3, 0.3)
+        lat = 50.0 + rng.uniform(-0.3, 0.3)
+        start = rng.uniform(-30.0, 30.0)
+        length = rng.choice([0.5, 3.0, 20.0, 24.0 * rng.uniform(1.0, 40.0)])
+        radius = rng.choice([300.0, 2000.0, 30_000.0])
+        kind = rng.choice(KINDS)
+        ops.append(
+            circle_op(
+                f"o{i}",
+                rng.choice(PARTIES),
+                kind,
+                lon,
+                lat,
+                radius,
+                window=hours(start, start + length),
+            )
+        )
+    index = build(ops, cell=cell)
+    assert ids(index.sweep()) == brute(ops, [], [], frozenset())
+    for op in ops[:40]:
+        expected = {c.id for o in ops if (c := operations_overlap(op, o))}
+        assert ids(index.check(op)) == expected
+    # Amend every third operation (move it), remove every fifth: answers follow.
+    for i, op in enumerate(ops):
+        if i % 3 == 0:
+            moved = circle_op(op.id, op.party, op.kind, 10.5, 50.5, 300.0, window=hours(0, 1))
+            index.insert(moved)
+            ops[i] = moved
+    for op in ops[::5]:
+        index.remove_operation(op.id)
+    kept = [o for i, o in enumerate(ops) if i % 5]
+    assert ids(index.sweep()) == brute(kept, [], [], frozenset())
+    for op in kept:
+        index.remove_operation(op.id)
+    assert len(index) == 0
+    assert index.sweep() == []
+    assert index.check(ops[1]) == []
+    tree = index._op_tree  # the grid keeps no empty cells, the R-tree no stale boxes
+    assert not tree._cells
+    assert tree._in_rtree == 0
