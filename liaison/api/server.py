@@ -37,7 +37,7 @@ def serve(
     With ``cot``, the CoT listener for TAK devices runs on the same event loop.
     """
     config = uvicorn.Config(
-        create_app(node),
+        create_app(node, freeze_gc=True),
         host=host,
         port=port,
         log_level=log_level,
