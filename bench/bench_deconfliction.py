@@ -15,12 +15,19 @@ Usage::
 
     bash bench/postgis_setup.sh            # once, as root
     .venv/bin/python bench/bench_deconfliction.py [--sizes 10000,100000,1000000]
-        [--queries 1000] [--loop-queries 20] [--postgis-max 1000000] [--no-postgis]
+        [--queries 1000] [--rounds 5] [--loop-queries 20] [--postgis-max 1000000]
+        [--no-postgis] [--pg-dsn DSN] [--explain 100]
 
-Wall-clock figures suffer when other processes share the two cores, so the index's figures are
-also given in CPU time of this process (the index is single-threaded and does no I/O); the load
-average is printed for each size. Rule 1 (operation overlap) is what all three answer; the
-index's answer is the set of other operation ids in its rule-1 conflicts.
+Each round checks the same queries as fresh objects (a new operation has nothing cached), the
+index then PostGIS, so both see the same load; figures are given per round and pooled over all
+rounds, with the ratio of the medians. Wall-clock figures suffer when other processes share the
+two cores, so the index's figures are also given in CPU time of this process (the index is
+single-threaded and does no I/O); the load average is printed for each size and round. PostGIS
+gets its best shot: one open connection over the Unix socket, the statement prepared, GiST
+indexes on geography, time range and both; its time inside the server (EXPLAIN ANALYZE) is
+printed too, to show how much of a check is the round trip. Rule 1 (operation overlap) is what
+all three answer; the index's answer is the set of other operation ids in its rule-1 conflicts
+(it also runs rules 2-4, against no units or measures here).
 """
 
 from __future__ import annotations
@@ -55,7 +62,9 @@ KINDS = (
 AIR = {"air_strike", "air_drop"}
 PARTIES = ("GB", "US", "SU", "YU", "FR")
 T0 = datetime(1944, 7, 1, tzinfo=UTC)
-PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=liaison_bench"
+PG_TCP_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=liaison_bench"
+PG_SOCKET_DIR = "/var/run/postgresql"
+PG_SOCKET_DSN = f"host={PG_SOCKET_DIR} port=5432 user=postgres dbname=liaison_bench"
 MAX_CIRCLE_RADIUS = 3000.0
 
 
@@ -160,13 +169,26 @@ def alt_bounds(op: Operation) -> tuple[float, float]:
     return lo, hi
 
 
-class PostGIS:
-    """The same rule-1 query in SQL; sets up its own tables in ``liaison_bench``."""
+def default_dsn() -> str:
+    """The Unix socket when the server has one (the fastest local path), else TCP."""
+    return PG_SOCKET_DSN if os.path.exists(f"{PG_SOCKET_DIR}/.s.PGSQL.5432") else PG_TCP_DSN
 
-    def __init__(self) -> None:
+
+class PostGIS:
+    """The same rule-1 query in SQL; sets up its own tables in ``liaison_bench``.
+
+    Fair by construction: one connection held open, one cursor, the query prepared once on the
+    server (``prepare=True``), the Unix socket when there is one, and GiST indexes on the
+    geography, on the time range and on both together (the planner picks; with the two-column
+    one both filters run inside the index).
+    """
+
+    def __init__(self, dsn: str) -> None:
         import psycopg
 
-        self.conn = psycopg.connect(PG_DSN, autocommit=True)
+        self.dsn = dsn
+        self.conn = psycopg.connect(dsn, autocommit=True)
+        self.cur = self.conn.cursor()
         cur = self.conn.cursor()
         cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         cur.execute("DROP TABLE IF EXISTS bench_ops")
@@ -192,6 +214,7 @@ class PostGIS:
         t = time.perf_counter()
         cur.execute("DROP INDEX IF EXISTS bench_ops_geog")
         cur.execute("DROP INDEX IF EXISTS bench_ops_during")
+        cur.execute("DROP INDEX IF EXISTS bench_ops_geog_during")
         with cur.copy(
             "COPY bench_ops (id, party, kind, geog, radius, during, alt_lo, alt_hi) FROM STDIN"
         ) as copy:
@@ -213,6 +236,7 @@ class PostGIS:
                 )
         cur.execute("CREATE INDEX bench_ops_geog ON bench_ops USING gist (geog)")
         cur.execute("CREATE INDEX bench_ops_during ON bench_ops USING gist (during)")
+        cur.execute("CREATE INDEX bench_ops_geog_during ON bench_ops USING gist (geog, during)")
         cur.execute("ANALYZE bench_ops")
         self.count += len(ops)
         return time.perf_counter() - t
@@ -226,7 +250,7 @@ class PostGIS:
           AND o.alt_lo <= %(hi)s + s.v AND %(lo)s <= o.alt_hi + s.v
     """
 
-    def query(self, q: Operation) -> frozenset[str]:
+    def params(self, q: Operation) -> dict[str, object]:
         geog, radius = wkt(q)
         lo, hi = alt_bounds(q)
         w = q.volumes[0].window
@@ -236,23 +260,39 @@ class PostGIS:
             + DEFAULT_SETTINGS.max_horizontal_separation(q.kind)
             + TOLERANCE_M
         )
-        cur = self.conn.cursor()
-        cur.execute(
-            self.QUERY,
-            {
-                "kind": q.kind,
-                "party": q.party,
-                "start": w.start,
-                "end": w.end,
-                "geog": geog,
-                "reach": reach,
-                "radius": radius,
-                "tol": TOLERANCE_M,
-                "lo": lo,
-                "hi": hi,
-            },
-        )
+        return {
+            "kind": q.kind,
+            "party": q.party,
+            "start": w.start,
+            "end": w.end,
+            "geog": geog,
+            "reach": reach,
+            "radius": radius,
+            "tol": TOLERANCE_M,
+            "lo": lo,
+            "hi": hi,
+        }
+
+    def query(self, q: Operation) -> frozenset[str]:
+        """One check, as an application would make it: the round trip is part of the cost."""
+        cur = self.cur
+        cur.execute(self.QUERY, self.params(q), prepare=True)
         return frozenset(row[0] for row in cur.fetchall())
+
+    def server_times(self, queries: Sequence[Operation]) -> tuple[float, float]:
+        """Median planning and execution time (ms) inside the server, from EXPLAIN ANALYZE."""
+        plan: list[float] = []
+        run: list[float] = []
+        for q in queries:
+            self.cur.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + self.QUERY, self.params(q), prepare=True
+            )
+            row = self.cur.fetchone()
+            assert row is not None
+            doc = row[0][0]
+            plan.append(doc["Planning Time"])
+            run.append(doc["Execution Time"])
+        return statistics.median(plan), statistics.median(run)
 
     def sweep(self) -> set[tuple[str, str]]:
         reach = 2 * MAX_CIRCLE_RADIUS + max(
@@ -277,6 +317,12 @@ class PostGIS:
 # ---------------------------------------------------------------------------- main
 
 
+def make_queries(seed: int, count: int) -> list[Operation]:
+    """The query operations: the same data for the same seed, new objects on every call."""
+    gen = Generator(seed)
+    return [gen.operation(f"q-{i:05d}") for i in range(count)]
+
+
 def batches(gen: Generator, start: int, stop: int) -> Iterator[Operation]:
     for i in range(start, stop):
         yield gen.operation(f"op-{i:07d}")
@@ -291,16 +337,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgis-max", type=int, default=1_000_000)
     parser.add_argument("--no-postgis", action="store_true")
     parser.add_argument("--seed", type=int, default=1944)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--explain", type=int, default=100, help="queries to EXPLAIN ANALYZE")
+    parser.add_argument("--pg-dsn", default=None, help="default: the Unix socket, else TCP")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; seed {args.seed}")
-    gen = Generator(args.seed)
-    queries = [gen.operation(f"q-{i:05d}") for i in range(args.queries)]
     data_gen = Generator(args.seed + 1)
     ops: list[Operation] = []
     index = DeconflictionIndex()
-    pg = None if args.no_postgis else PostGIS()
+    pg = None if args.no_postgis else PostGIS(args.pg_dsn or default_dsn())
+    if pg is not None:
+        print(f"postgis over {pg.dsn}")
     mismatches = 0
 
     base_rss = rss_bytes()
@@ -333,25 +382,86 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"(operation objects {objects_bytes / n:,.0f} B, index {index_bytes / n:,.0f} B)"
         )
 
-        samples: list[float] = []
-        cpu_samples: list[float] = []
+        # Each round checks fresh query objects (the same data): a new operation arrives with
+        # nothing cached, so every round is a cold check. Index and PostGIS alternate per round,
+        # so both see the same load.
         answers: list[frozenset[str]] = []
+        idx_wall: list[float] = []
+        idx_cpu: list[float] = []
+        pg_wall: list[float] = []
+        pg_bad = 0
+        run_pg = pg is not None and n <= args.postgis_max
+        load_s = pg.load(new) if run_pg and pg is not None else 0.0
+        rounds_bad = 0
         conflicts = 0
-        for q in queries:
-            c = time.process_time()
-            t = time.perf_counter()
-            found = index.check(q)
-            samples.append(time.perf_counter() - t)
-            cpu_samples.append(time.process_time() - c)
-            conflicts += len(found)
-            answers.append(overlap_ids(found, q.id))
-        print(f"index   check: {timing(samples)}   ({len(queries)} queries, {conflicts} conflicts)")
-        print(f"  (CPU time)   {timing(cpu_samples)}")
+        for r in range(args.rounds):
+            queries = make_queries(args.seed, args.queries)
+            wall: list[float] = []
+            cpu: list[float] = []
+            got_index: list[frozenset[str]] = []
+            for q in queries:
+                c = time.process_time()
+                t = time.perf_counter()
+                found = index.check(q)
+                wall.append(time.perf_counter() - t)
+                cpu.append(time.process_time() - c)
+                if r == 0:
+                    conflicts += len(found)
+                got_index.append(overlap_ids(found, q.id))
+            if r == 0:
+                answers = got_index
+            else:
+                rounds_bad += got_index != answers
+            idx_wall.extend(wall)
+            idx_cpu.extend(cpu)
+            line = f"  round {r + 1}: index {timing(wall)} (CPU p99 {timing(cpu).p99_ms:.3f} ms)"
+            if run_pg and pg is not None:
+                pwall: list[float] = []
+                for q, expected in zip(queries, answers, strict=True):
+                    t = time.perf_counter()
+                    got = pg.query(q)
+                    pwall.append(time.perf_counter() - t)
+                    if got != expected:
+                        pg_bad += 1
+                        if pg_bad <= 3:
+                            print(
+                                f"   differs for {q.id}: index-only {sorted(expected - got)}, "
+                                f"postgis-only {sorted(got - expected)}"
+                            )
+                pg_wall.extend(pwall)
+                ratio = statistics.median(pwall) / statistics.median(wall)
+                line += f"; postgis {timing(pwall)}; ratio {ratio:.1f}x"
+            print(line + f"   (load {os.getloadavg()[0]:.1f})")
+        mismatches += rounds_bad + pg_bad
+        total = len(idx_wall)
+        print(
+            f"index   check: {timing(idx_wall)}   ({total} checks over {args.rounds} rounds; "
+            f"{conflicts} conflicts per round)"
+        )
+        print(f"  (CPU time)   {timing(idx_cpu)}")
+        if run_pg and pg is not None:
+            print(
+                f"postgis check: {timing(pg_wall)}   (load+index {load_s:.1f} s; "
+                f"{'identical' if not pg_bad else f'{pg_bad} DIFFER'})"
+            )
+            print(
+                "ratio postgis/index (medians): "
+                f"{statistics.median(pg_wall) / statistics.median(idx_wall):.1f}x"
+            )
+            if args.explain:
+                plan_ms, run_ms = pg.server_times(make_queries(args.seed, args.explain))
+                print(
+                    f"  postgis inside the server (EXPLAIN ANALYZE, {args.explain} queries): "
+                    f"planning {plan_ms:.3f} ms, execution {run_ms:.3f} ms (medians)"
+                )
+        elif pg is not None:
+            print(f"postgis check: skipped at this size (--postgis-max {args.postgis_max})")
 
-        loop_n = min(args.loop_queries, len(queries))
+        loop_n = min(args.loop_queries, len(answers))
         loop_samples = []
         loop_bad = 0
-        for q, expected in zip(queries[:loop_n], answers[:loop_n], strict=True):
+        loop_queries = make_queries(args.seed, loop_n)
+        for q, expected in zip(loop_queries, answers[:loop_n], strict=True):
             t = time.perf_counter()
             got = loop_answer(ops, q)
             loop_samples.append(time.perf_counter() - t)
@@ -362,29 +472,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"shapely loop : {timing(loop_samples)}   ({loop_n} queries; "
                 f"{'identical' if not loop_bad else f'{loop_bad} DIFFER'})"
             )
-
-        if pg is not None and n <= args.postgis_max:
-            load_s = pg.load(new)
-            pg_samples = []
-            pg_bad = 0
-            for q, expected in zip(queries, answers, strict=True):
-                t = time.perf_counter()
-                got = pg.query(q)
-                pg_samples.append(time.perf_counter() - t)
-                if got != expected:
-                    pg_bad += 1
-                    if pg_bad <= 3:
-                        print(
-                            f"   differs for {q.id}: index-only {sorted(expected - got)}, "
-                            f"postgis-only {sorted(got - expected)}"
-                        )
-            mismatches += pg_bad
-            print(
-                f"postgis check: {timing(pg_samples)}   ({len(queries)} queries; load+index "
-                f"{load_s:.1f} s; {'identical' if not pg_bad else f'{pg_bad} DIFFER'})"
-            )
-        elif pg is not None:
-            print(f"postgis check: skipped at this size (--postgis-max {args.postgis_max})")
 
         if n == args.sweep_size or (n == sizes[-1] and args.sweep_size > n):
             c = time.process_time()
