@@ -95,7 +95,7 @@ class Caller:
         return self.authority.party
 
 
-def node_of(request: Request) -> Node:
+async def node_of(request: Request) -> Node:
     node = request.app.state.node
     assert isinstance(node, Node)
     return node
