@@ -30,7 +30,7 @@ from starlette.requests import HTTPConnection
 from liaison.domain.member import Authority
 from liaison.errors import NotAuthenticated, NotFound, NotPermitted
 from liaison.node import Node
-from liaison.services.roster import authenticate
+from liaison.services.roster import authenticate_authority
 from liaison.web.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, find_session
 
 __all__ = [
@@ -112,14 +112,13 @@ def current_caller(
         session = find_session(node.store, credentials.credentials)
         if session is None:
             raise NotAuthenticated(_REFUSED)
-        member = session.member
+        try:
+            authority = node.record.authority(session.member)
+        except NotFound:
+            raise NotAuthenticated(_REFUSED) from None
     else:
         token = credentials.credentials if credentials is not None else None
-        member = authenticate(node.record, token)
-    try:
-        authority = node.record.authority(member)
-    except NotFound:
-        raise NotAuthenticated(_REFUSED) from None
+        authority = authenticate_authority(node.record, token)
     if authority.revoked:
         raise NotAuthenticated(_REFUSED)
     return Caller(authority)
