@@ -116,7 +116,7 @@ for spec in (
     KINDS.register(spec)
 
 GUARDS.register(OPERATION, guards.guard_operation)
-GUARDS.register(UNIT, guards.guard_unit)
+GUARDS.register(UNIT, guards.guard_unit, reads_record=False)
 GUARDS.register(MEASURE, guards.guard_measure)
 GUARDS.register(CONSENT, guards.guard_consent)
 GUARDS.register(NOTICE, guards.guard_notice)

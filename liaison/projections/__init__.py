@@ -6,24 +6,42 @@ dropping every projector's tables, creating them again and replaying the
 record in order through the same ``apply`` — so a rebuilt projection is the
 live one by construction, and a test checks it row for row.
 
+A projector may also say, through ``rows``, that an entry's projection is only
+rows to insert, computed from the entry alone (no read): the record then
+inserts such rows for a whole batch of entries at once (one ``executemany``
+per table), and ``apply`` must insert exactly those rows. Entries whose
+projection reads or updates go through ``apply`` in log order, after every row
+queued before them is written, so the tables go through the same states as
+one entry at a time.
+
 Capabilities register their projectors in :data:`PROJECTORS`, keyed by kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table
 
 from liaison.domain.entry import StoredEntry
 
-__all__ = ["PROJECTORS", "Projector", "ProjectorRegistry"]
+__all__ = ["PROJECTORS", "Projector", "ProjectorRegistry", "Rows", "insert_rows"]
 
 
 class Apply(Protocol):
     def __call__(self, conn: Connection, entry: StoredEntry) -> None: ...
+
+
+#: rows to insert, by table
+Rows = list[tuple[Table, dict[str, Any]]]
+
+
+class RowsOf(Protocol):
+    """An entry's projection as rows to insert, when that is all it is; else None."""
+
+    def __call__(self, entry: StoredEntry) -> Rows | None: ...
 
 
 @dataclass(frozen=True)
@@ -32,6 +50,16 @@ class Projector:
     kinds: frozenset[str]
     tables: tuple[Table, ...]
     apply: Apply
+    rows: RowsOf | None = None
+
+
+def insert_rows(conn: Connection, rows: Rows) -> None:
+    """Insert rows, one ``executemany`` per table, tables in the order they first appear."""
+    by_table: dict[Table, list[dict[str, Any]]] = {}
+    for table, row in rows:
+        by_table.setdefault(table, []).append(row)
+    for table, values in by_table.items():
+        conn.execute(table.insert(), values)
 
 
 class ProjectorRegistry:
@@ -57,6 +85,22 @@ class ProjectorRegistry:
     def apply(self, conn: Connection, entry: StoredEntry) -> None:
         for projector in self.for_kind(entry.content.kind):
             projector.apply(conn, entry)
+
+    def apply_many(self, conn: Connection, entries: Sequence[StoredEntry]) -> None:
+        """Apply entries in log order, inserting the plain rows of a run of them at once."""
+        queued: Rows = []
+        for entry in entries:
+            for projector in self.for_kind(entry.content.kind):
+                rows = projector.rows(entry) if projector.rows is not None else None
+                if rows is not None:
+                    queued.extend(rows)
+                    continue
+                if queued:
+                    insert_rows(conn, queued)
+                    queued = []
+                projector.apply(conn, entry)
+        if queued:
+            insert_rows(conn, queued)
 
 
 PROJECTORS = ProjectorRegistry()

@@ -27,7 +27,7 @@ from liaison.domain.entry import StoredEntry
 from liaison.domain.time import format_time
 from liaison.geometry import decode_instant
 from liaison.picture.model import clash_digest, view_hash
-from liaison.projections import PROJECTORS, Projector
+from liaison.projections import PROJECTORS, Projector, Rows, insert_rows
 from liaison.store.schema import metadata
 
 __all__ = [
@@ -417,22 +417,33 @@ def _sign(conn: Connection, entry: StoredEntry, body: dict[str, Any]) -> None:
         _set_status(conn, arrangement.conflict, "arranged")
 
 
+def rows(entry: StoredEntry) -> Rows | None:
+    """A unit report's projection is one row, from the entry alone (see ``Projector.rows``)."""
+    if entry.content.kind != UNIT:
+        return None
+    body = entry.content.body
+    return [
+        (
+            proj_picture_units,
+            {
+                "id": entry.id,
+                "seq": entry.seq,
+                "party": entry.content.party,
+                "unit": body["unit"],
+                "time": _time(body["time"]),
+                "stale_time": _time(body["stale_time"]),
+            },
+        )
+    ]
+
+
 def apply(conn: Connection, entry: StoredEntry) -> None:
     kind = entry.content.kind
     body = dict(entry.content.body)
     if kind == OPERATION:
         _operation(conn, entry, body)
     elif kind == UNIT:
-        conn.execute(
-            proj_picture_units.insert().values(
-                id=entry.id,
-                seq=entry.seq,
-                party=entry.content.party,
-                unit=body["unit"],
-                time=_time(body["time"]),
-                stale_time=_time(body["stale_time"]),
-            )
-        )
+        insert_rows(conn, rows(entry) or [])
     elif kind == MEASURE:
         _measure(conn, entry, body)
     elif kind == CONSENT:
@@ -484,5 +495,6 @@ PICTURE = PROJECTORS.register(
             proj_picture_signatures,
         ),
         apply=apply,
+        rows=rows,
     )
 )

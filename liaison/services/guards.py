@@ -42,10 +42,21 @@ Guard = Callable[[GuardContext], None]
 class GuardRegistry:
     def __init__(self) -> None:
         self._guards: dict[str, list[Guard]] = {}
+        self._reading: set[str] = set()
 
-    def register(self, kind: str, guard: Guard) -> Guard:
+    def register(self, kind: str, guard: Guard, *, reads_record: bool = True) -> Guard:
+        """Run ``guard`` on every entry of ``kind``. ``reads_record=False`` promises that it
+        looks only at the context's fields, never at ``ctx.conn``: the record may then check
+        an entry of that kind before the projections of the entries before it in the same
+        batch are written (it writes them in bulk)."""
         self._guards.setdefault(kind, []).append(guard)
+        if reads_record:
+            self._reading.add(kind)
         return guard
+
+    def reads_record(self, kind: str) -> bool:
+        """Whether some guard of ``kind`` may read the record (its projections)."""
+        return kind in self._reading
 
     def for_kind(self, kind: str) -> list[Guard]:
         return self._guards.get(kind, [])

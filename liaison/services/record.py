@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import base64
 import builtins
+import itertools
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -62,6 +64,8 @@ NODE_AUTHOR = "node"
 MAX_CONTENT_BYTES = 256 * 1024
 #: how far a member's own clock may be from the node's when they sign an entry
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+#: how many of the latest appended entries are kept in memory (:meth:`RecordService.recent`)
+_RECENT = 8192
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,11 @@ class _Batch:
         self.pending_ids: dict[str, StoredEntry] = {}
         self.nodes: list[tuple[int, int, bytes]] = []
         self.done: list[StoredEntry] = []
-        # Read-through caches for this transaction, dropped whenever projections change.
+        #: whether a pending entry has projections, or is a roster entry
+        self.projected_pending = False
+        self.roster_pending = False
+        # Read-through caches of the roster's projections for this transaction, dropped
+        # whenever a roster entry is written.
         self._authorities: dict[str, Authority | None] = {}
         self._parties: set[str] | None = None
         self._default_release: dict[str, list[str] | None] = {}
@@ -122,26 +130,34 @@ class _Batch:
         self.last_at = moment
         return moment
 
-    def add(self, entry: StoredEntry) -> None:
+    def add(self, entry: StoredEntry, projectors: ProjectorRegistry) -> None:
         self.frontier, records = merkle.append_leaf(
             self.frontier, merkle.leaf_hash(entry.stamp.leaf_data())
         )
         self.nodes.extend((r.level, r.index, r.hash) for r in records)
         self.pending.append(entry)
         self.pending_ids[entry.id] = entry
+        kind = entry.content.kind
+        self.projected_pending = self.projected_pending or bool(projectors.for_kind(kind))
+        self.roster_pending = self.roster_pending or kind in ROSTER_KINDS
 
     def flush(self, projectors: ProjectorRegistry) -> None:
+        """Write the pending entries and their projections, so the next reads see them."""
         if not self.pending:
             return
         q.insert_entries(self.conn, self.pending)
-        for entry in self.pending:
-            projectors.apply(self.conn, entry)
+        projectors.apply_many(self.conn, self.pending)
         self.done.extend(self.pending)
+        if self.roster_pending:
+            # Authorities, parties and default releases are the roster's projections: only a
+            # roster entry changes them, so only then are they read again.
+            self._authorities.clear()
+            self._parties = None
+            self._default_release.clear()
         self.pending = []
         self.pending_ids = {}
-        self._authorities.clear()
-        self._parties = None
-        self._default_release.clear()
+        self.projected_pending = False
+        self.roster_pending = False
 
     def finish(self, projectors: ProjectorRegistry) -> None:
         self.flush(projectors)
@@ -169,6 +185,10 @@ class RecordService:
         self.clock = clock
         self.live = Broadcaster()
         self._hooks: list[Callable[[StoredEntry], object]] = []
+        self._batch_hooks: list[Callable[[Sequence[StoredEntry]], object]] = []
+        #: the latest entries this service appended, by seq (see :meth:`recent`)
+        self._recent: dict[int, StoredEntry] = {}
+        self._recent_lock = threading.Lock()
         self._writer: GroupCommitWriter[AppendRequest, StoredEntry] = GroupCommitWriter(
             self._run_batch, max_batch=max_batch
         )
@@ -200,6 +220,16 @@ class RecordService:
         """
         self._hooks.append(hook)
 
+    def on_append_batch(self, hook: Callable[[Sequence[StoredEntry]], object]) -> None:
+        """Run ``hook`` once after each durable ``append`` or ``append_many`` through this
+        service, with the entries it appended, in log order.
+
+        As :meth:`on_append`, for rules that react to a change as a whole: a live index that
+        catches up with the log once for a batch of a thousand unit reports rather than a
+        thousand times.
+        """
+        self._batch_hooks.append(hook)
+
     def _after(self, entries: Sequence[StoredEntry]) -> None:
         for entry in entries:
             for hook in self._hooks:
@@ -207,6 +237,11 @@ class RecordService:
                     hook(entry)
                 except Exception:
                     log.exception("a hook failed after appending entry %s", entry.seq)
+        for batch_hook in self._batch_hooks:
+            try:
+                batch_hook(entries)
+            except Exception:
+                log.exception("a hook failed after appending entries up to %s", entries[-1].seq)
 
     def append(self, request: AppendRequest) -> StoredEntry:
         """Append one entry; returns once it is durable. Raises a LiaisonError if refused."""
@@ -230,23 +265,63 @@ class RecordService:
             self._after(done)
         return results
 
+    def recent(self, seq: int) -> StoredEntry | None:
+        """The entry at ``seq`` if this service appended it lately (it is then durable), else
+        None: for whoever reads back entries just appended — the live picture catching up —
+        to take them as they are instead of reading and decoding them again. It says nothing
+        of release: a caller reading for a party must have the seq from a released read."""
+        return self._recent.get(seq)
+
+    def _remember(self, entries: Sequence[StoredEntry]) -> None:
+        with self._recent_lock:
+            for entry in entries:
+                self._recent[entry.seq] = entry
+            excess = len(self._recent) - _RECENT
+            if excess > 0:
+                for seq in list(itertools.islice(self._recent, excess)):
+                    del self._recent[seq]
+
     def _run_batch(self, jobs: Sequence[AppendRequest]) -> list[StoredEntry | BaseException]:
+        results = self._write_batch(jobs)
+        # Committed: the entries are durable, and may be handed out as they are.
+        self._remember([r for r in results if isinstance(r, StoredEntry)])
+        return results
+
+    def _write_batch(self, jobs: Sequence[AppendRequest]) -> list[StoredEntry | BaseException]:
         results: list[StoredEntry | BaseException] = []
         with self.store.write() as conn:
             batch = _Batch(conn)
             for job in jobs:
+                if batch.projected_pending and self._reads_projections(batch, job):
+                    # This job is checked against the record as it stands, entries before it
+                    # in this batch included: write their projections first.
+                    batch.flush(self.projectors)
                 try:
                     entry = self._build(batch, job)
                 except LiaisonError as exc:
                     results.append(exc)
                     continue
-                batch.add(entry)
-                if self.projectors.for_kind(entry.content.kind):
-                    # Later jobs must see this entry's projections when they are authorised.
-                    batch.flush(self.projectors)
+                batch.add(entry, self.projectors)
                 results.append(entry)
             batch.finish(self.projectors)
         return results
+
+    def _reads_projections(self, batch: _Batch, job: AppendRequest) -> bool:
+        """Whether checking ``job`` may read projections of entries pending in ``batch``.
+
+        Authority, parties and default releases are the roster's projections; a correction
+        reads the entry it supersedes; a guard reads the record unless it was registered as
+        not doing so; a member's signed content may be of any kind. Anything else — a unit
+        report, a TAK report — is checked from its own fields and the roster alone, so a run
+        of them is written, projections and all, in one go.
+        """
+        if batch.roster_pending or job.signed_content is not None or job.supersedes is not None:
+            return True
+        try:
+            spec = self.kinds.get(job.kind)
+        except LiaisonError:
+            return False  # refused on its kind, before anything is read
+        return spec.name in ROSTER_KINDS or self.guards.reads_record(spec.name)
 
     def _build(self, batch: _Batch, job: AppendRequest) -> StoredEntry:
         now = self.clock()
