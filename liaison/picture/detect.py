@@ -87,7 +87,8 @@ class Detector:
             if self._live is None:
                 self._live = LivePicture(self.settings)
             with self.record.store.read() as conn:
-                changed = self._live.catch_up(conn)
+                # Entries this process appended lately are taken from memory, not read back.
+                changed = self._live.catch_up(conn, None if first else self.record.recent)
                 if first:
                     # Entries after the latest notice may never have been checked (a process
                     # that stopped between its append and its notices): check them now.

@@ -11,7 +11,7 @@ the live one holds, so both give the same conflicts.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -39,6 +39,7 @@ from liaison.picture.model import (
 from liaison.projections.picture import MEASURE, OPERATION, UNIT, proj_picture_consents
 from liaison.store import queries as q
 from liaison.store.queries import EntryFilter
+from liaison.store.schema import entries
 
 __all__ = ["Change", "LivePicture"]
 
@@ -81,14 +82,26 @@ class LivePicture:
         #: the sequence number of the last entry applied
         self.applied = 0
 
-    def catch_up(self, conn: Connection) -> dict[str, str]:
-        """Apply every picture entry after :attr:`applied`; the keys changed, with why."""
+    def catch_up(
+        self, conn: Connection, in_hand: Callable[[int], StoredEntry | None] | None = None
+    ) -> dict[str, str]:
+        """Apply every picture entry after :attr:`applied`; the keys changed, with why.
+
+        ``in_hand`` gives entries the caller holds by seq (those the record service appended
+        lately): when it holds every picture entry the log has after :attr:`applied` — one read
+        of sequence numbers says — they are applied as they are instead of being read back
+        and decoded.
+        """
         size = q.head(conn)[0]
         if size <= self.applied:
             return {}
         changed: dict[str, str] = {}
+        by_kind = self._in_hand(conn, in_hand, size) if in_hand is not None else None
         for kind in (OPERATION, MEASURE, UNIT):
-            for entry in _entries(conn, kind, self.applied, size):
+            found = (
+                by_kind[kind] if by_kind is not None else _entries(conn, kind, self.applied, size)
+            )
+            for entry in found:
                 change = self.apply(entry)
                 if change is not None:
                     changed[change.key] = change.reason
@@ -103,6 +116,25 @@ class LivePicture:
             changed.setdefault(row.operation, "consent given")
         self.applied = size
         return changed
+
+    def _in_hand(
+        self, conn: Connection, in_hand: Callable[[int], StoredEntry | None], size: int
+    ) -> dict[str, list[StoredEntry]] | None:
+        """The picture entries after :attr:`applied` by kind, in log order, when ``in_hand``
+        holds all of them; else None (they are read from the store)."""
+        kinds = (OPERATION, MEASURE, UNIT)
+        seqs = conn.execute(
+            select(entries.c.seq)
+            .where(entries.c.seq > self.applied, entries.c.seq <= size, entries.c.kind.in_(kinds))
+            .order_by(entries.c.seq)
+        ).scalars()
+        by_kind: dict[str, list[StoredEntry]] = {kind: [] for kind in kinds}
+        for seq in seqs:
+            entry = in_hand(int(seq))
+            if entry is None or entry.content.kind not in by_kind:
+                return None  # appended by another process, or long ago: read them all
+            by_kind[entry.content.kind].append(entry)
+        return by_kind
 
     def apply(self, entry: StoredEntry) -> Change | None:
         """Take one operation, unit or measure entry into the index."""

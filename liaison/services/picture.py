@@ -101,11 +101,12 @@ class PictureService:
     ) -> None:
         self.record = record
         self.detector = Detector(record, settings)
-        record.on_append(self._on_append)
+        record.on_append_batch(self._on_append)
 
-    def _on_append(self, entry: StoredEntry) -> None:
-        """The post-commit hook: any change to the picture, by any path, is checked at once."""
-        if entry.content.kind in _CHANGES:
+    def _on_append(self, entries: Sequence[StoredEntry]) -> None:
+        """The post-commit hook: any change to the picture, by any path, is checked at once —
+        once per append batch, since one catch-up of the live index covers all of it."""
+        if any(entry.content.kind in _CHANGES for entry in entries):
             self.refresh()
 
     def _party(self, member: str) -> str:
