@@ -42,7 +42,7 @@ from liaison.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from liaison.geometry import GeometryError, decode_instant, decode_shape
 from liaison.picture.bodies import check_entry_id, check_ref, normal_instant
 from liaison.picture.kinds import PICTURE_TOPIC
-from liaison.projections import PROJECTORS, Projector
+from liaison.projections import PROJECTORS, Projector, Rows, insert_rows
 from liaison.projections.picture import MEASURE, OPERATION
 from liaison.services.guards import GUARDS, GuardContext
 from liaison.store import queries as q
@@ -57,6 +57,7 @@ __all__ = [
     "DraftBody",
     "ReportBody",
     "ReportItem",
+    "event_of",
     "latest_draft",
     "proj_tak_drafts",
     "proj_tak_reports",
@@ -80,12 +81,14 @@ _MAX_UID = 1024
 MAX_REPORTS = 128
 
 
-#: Event texts this process wrote with :func:`serialize_event` (most recent last). Such a text
-#: is in normal form by construction (``parse_event(serialize_event(e)) == e``), so validating
-#: the body of an entry the ingest just built need not parse it again: the writer thread, which
-#: every append waits on, does a dictionary lookup instead of an XML parse. Any other text is
-#: parsed and written again, and must come out the same.
-_WRITTEN: dict[str, None] = {}
+#: Event texts this process wrote with :func:`serialize_event`, with the event each was
+#: written from (most recent last). Such a text is in normal form by construction
+#: (``parse_event(serialize_event(e)) == e``), so validating the body of an entry the ingest
+#: just built need not parse it again: the writer thread, which every append waits on, does a
+#: dictionary lookup instead of an XML parse; and the devices' feed renders the event from the
+#: text without parsing it either (:func:`event_of`). Any other text is parsed and written
+#: again, and must come out the same.
+_WRITTEN: dict[str, CotEvent] = {}
 _WRITTEN_MAX = 8192
 _WRITTEN_LOCK = threading.Lock()
 
@@ -94,10 +97,17 @@ def written_event(event: CotEvent) -> str:
     """``event`` as normal-form text, remembered as such for :func:`normal_event`."""
     text = serialize_event(event).decode()
     with _WRITTEN_LOCK:
-        _WRITTEN[text] = None
+        _WRITTEN[text] = event
         if len(_WRITTEN) > _WRITTEN_MAX:
             del _WRITTEN[next(iter(_WRITTEN))]
     return text
+
+
+def event_of(text: str) -> CotEvent:
+    """The event a stored event text says: the one it was written from, when this process
+    wrote it recently, else parsed (:class:`~liaison.cot.CotError` if it does not parse)."""
+    event = _WRITTEN.get(text)
+    return event if event is not None else parse_event(text.encode())
 
 
 def normal_event(value: Any) -> str:
@@ -217,23 +227,31 @@ def uid_key(uid: str) -> str:
     return hashlib.sha256(uid.encode()).hexdigest()
 
 
+def _rows(entry: StoredEntry) -> Rows | None:
+    """A report entry's projection is a row per report, from the entry alone; a draft's is not
+    (it reads the chain's root)."""
+    if entry.content.kind != REPORT:
+        return None
+    return [
+        (
+            proj_tak_reports,
+            {
+                "id": entry.id,
+                "item": n,
+                "seq": entry.seq,
+                "party": entry.content.party,
+                "unit": item["unit"],
+                "time": format_time(decode_instant(item["time"])),
+            },
+        )
+        for n, item in enumerate(entry.content.body["reports"])
+    ]
+
+
 def _apply(conn: Connection, entry: StoredEntry) -> None:
     body = entry.content.body
     if entry.content.kind == REPORT:
-        conn.execute(
-            proj_tak_reports.insert(),
-            [
-                {
-                    "id": entry.id,
-                    "item": n,
-                    "seq": entry.seq,
-                    "party": entry.content.party,
-                    "unit": item["unit"],
-                    "time": format_time(decode_instant(item["time"])),
-                }
-                for n, item in enumerate(body["reports"])
-            ],
-        )
+        insert_rows(conn, _rows(entry) or [])
         return
     root = entry.id
     if entry.content.supersedes is not None:
@@ -261,6 +279,7 @@ TAK_PROJECTOR = PROJECTORS.register(
         kinds=frozenset({REPORT, DRAFT}),
         tables=(proj_tak_reports, proj_tak_drafts),
         apply=_apply,
+        rows=_rows,
     )
 )
 
@@ -388,5 +407,5 @@ KINDS.register(
         topic=_topic,
     )
 )
-GUARDS.register(REPORT, guard_report)
+GUARDS.register(REPORT, guard_report, reads_record=False)
 GUARDS.register(DRAFT, guard_draft)

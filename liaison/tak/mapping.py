@@ -45,7 +45,6 @@ from liaison.cot import (
     RouteGeometry,
     symbol_code_from_type,
 )
-from liaison.cot.xmlsafe import canonical_children
 from liaison.domain.kinds import KINDS
 from liaison.domain.party import ALL_PARTIES
 from liaison.errors import InvalidInput, LiaisonError
@@ -133,13 +132,34 @@ def warning_texts(event: CotEvent) -> list[str]:
     return [str(w)[:500] for w in event.warnings[:32]]
 
 
+#: The start tag of a canonical ``<track>`` child and its attributes. Detail children are
+#: C14N 2.0 text (``CotEvent`` checks it): every attribute is ``name="value"`` with a value
+#: that holds no ``"``, so the start tag ends at the first ``>`` after its attributes, and
+#: reading it needs no XML parse.
+_TRACK: Final = re.compile(r'<track((?: [^\s="]+="[^"]*")*)/?>')
+_ATTR: Final = re.compile(r' ([^\s="]+)="([^"]*)"')
+_C14N_ESCAPES: Final = (("&#x9;", "\t"), ("&#xA;", "\n"), ("&#xD;", "\r"), ("&quot;", '"'))
+_C14N_ESCAPES_LAST: Final = (("&lt;", "<"), ("&amp;", "&"))
+
+
+def _unescape(value: str) -> str:
+    """An attribute value as C14N 2.0 wrote it, back to its text."""
+    if "&" not in value:
+        return value
+    for escaped, char in (*_C14N_ESCAPES, *_C14N_ESCAPES_LAST):
+        value = value.replace(escaped, char)
+    return value
+
+
 def _track(event: CotEvent) -> tuple[float | None, float | None]:
     """Heading (degrees true) and speed (m/s) from ``<track course speed>``, if sensible."""
-    for child in canonical_children(event.detail):
-        if child.tag != "track":
+    for child in event.detail:
+        found = _TRACK.match(child)
+        if found is None:
             continue
-        heading = _number(child.get("course"), 0, 360)
-        speed = _number(child.get("speed"), 0, 99_999)
+        attrs = {name: _unescape(value) for name, value in _ATTR.findall(found.group(1))}
+        heading = _number(attrs.get("course"), 0, 360)
+        speed = _number(attrs.get("speed"), 0, 99_999)
         return (None if heading is None else heading % 360.0), speed
     return None, None
 

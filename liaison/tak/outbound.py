@@ -1,8 +1,10 @@
 """CoT out: what each connected TAK device receives, read entry by entry as its party.
 
 Why this shape. The record's broadcaster says only that the log grew; a :class:`PartyTail`
-then reads the new entries *as the party* (``record.list(party, EntryFilter(after=...))``, the
-same release filter as every other read) and renders each one (:mod:`liaison.tak.render`).
+then reads the new entries *as the party* (the sequence numbers after its cursor that the
+release rows give the party, ``queries.released_to``, the same release filter as every other
+read; each entry then from the record service's memory of what it just appended, or read as
+the party) and renders each one (:mod:`liaison.tak.render`).
 Filtering is per entry, never per stream: an entry not released to the party is never read for
 it, so no CoT is ever built from it. One tail per party serves every device of that party;
 what differs between devices is only echo suppression (a device is not sent back its own
@@ -43,7 +45,7 @@ from liaison.projections.picture import (
     proj_picture_operations,
 )
 from liaison.store import queries as q
-from liaison.store.queries import EntryFilter
+from liaison.store.schema import entries as entries_table
 from liaison.tak.kinds import REPORT, proj_tak_drafts, report_for
 from liaison.tak.render import Rendering, delete_events, render
 
@@ -198,13 +200,26 @@ def read_page(
 ) -> tuple[int, list[tuple[int, Rendering]]]:
     """Entries after ``after`` released to ``reader``, rendered; and the new cursor."""
     record = node.record
-    size = record.size()
-    entries = record.list(reader, EntryFilter(after=after, limit=_PAGE))
-    # The size is read first: every entry up to it is committed, so once a short page comes
-    # back, nothing the reader may see is left below it.
-    last = entries[-1].seq if entries else 0
-    cursor = last if len(entries) == _PAGE else max(after, size, last)
     with record.store.read() as conn:
+        # The size and the page are read in one transaction: every entry up to the size is
+        # in it, so once a short page comes back, nothing the reader may see is left below.
+        size = q.head(conn)[0]
+        seqs = [
+            int(seq)
+            for seq in conn.execute(
+                select(entries_table.c.seq)
+                .where(entries_table.c.seq > after, q.released_to(entries_table.c.seq, reader))
+                .order_by(entries_table.c.seq)
+                .limit(_PAGE)
+            ).scalars()
+        ]
+        # Which entries are the reader's is decided above, by the release rows, as every read
+        # does; the entries themselves come from memory when this process just appended them
+        # (no read, no decoding), else from the store, read as the reader again.
+        found = [record.recent(seq) or q.get_entry_by_seq(conn, seq, reader) for seq in seqs]
+        entries = [e for e in found if e is not None]
+        last = seqs[-1] if seqs else 0
+        cursor = last if len(seqs) == _PAGE else max(after, size, last)
         return cursor, _render_all(conn, reader, entries, now)
 
 

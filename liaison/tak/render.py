@@ -44,7 +44,6 @@ from liaison.cot import (
     delete_event,
     deleted_uid,
     is_delete,
-    parse_event,
     polygon_event,
     position_report,
 )
@@ -55,7 +54,7 @@ from liaison.geometry import Area, Circle, Line, decode_instant, decode_shape, d
 from liaison.geometry.earth import WGS84
 from liaison.picture.model import region_geojson
 from liaison.projections.picture import MEASURE, NOTICE, OPERATION, UNIT
-from liaison.tak.kinds import DRAFT
+from liaison.tak.kinds import DRAFT, event_of
 
 __all__ = ["Rendering", "delete_events", "render", "type_from_symbol", "unit_uid"]
 
@@ -174,7 +173,7 @@ def _unit(entry: StoredEntry, now: datetime, report: Mapping[str, Any] | None) -
     key = f"unit:{party}/{body['unit']}"
     if report is not None:
         try:
-            event = parse_event(str(report["event"]).encode())
+            event = event_of(str(report["event"]))
         except CotError:
             event = None
         if event is not None and is_delete(event):
@@ -290,7 +289,7 @@ def _draft(entry: StoredEntry) -> Rendering:
     key = f"draft:{body['uid']}"
     if body["state"] != "open":
         return Rendering(key, (), (str(body["uid"]),))
-    return Rendering(key, (parse_event(body["event"].encode()),))
+    return Rendering(key, (event_of(body["event"]),))
 
 
 def render(
