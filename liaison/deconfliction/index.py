@@ -33,9 +33,9 @@ from liaison.deconfliction import rules
 from liaison.deconfliction.model import Conflict, ControlMeasure, Operation, UnitPosition
 from liaison.deconfliction.settings import DEFAULT_SETTINGS, DeconflictionSettings
 from liaison.geometry.earth import R_MIN, TOLERANCE_M
-from liaison.geometry.shapes import Area, Circle, Line
+from liaison.geometry.shapes import Area, Circle, Line, Position, Shape
 from liaison.geometry.sphere import Cap, bounding_boxes_array
-from liaison.geometry.time import TimeWindow, to_epoch_seconds
+from liaison.geometry.time import TimeWindow
 
 Box = tuple[float, float, float, float, float, float]
 Indexable = Operation | UnitPosition | ControlMeasure
@@ -64,10 +64,25 @@ def _lonlat(cap: Cap) -> tuple[float, float]:
     return math.degrees(math.atan2(y, x)), math.degrees(math.atan2(z, math.hypot(x, y)))
 
 
-def _cap_boxes(cap: Cap, margin_rad: float, t0: float, t1: float) -> list[Box]:
-    """:func:`liaison.geometry.sphere.bounding_boxes` with time, in plain floats (hot path)."""
-    lon_c, lat_c = _lonlat(cap)
-    r = cap.radius + margin_rad
+def _centre_radius(shape: Shape) -> tuple[float, float, float]:
+    """Longitude and latitude (degrees) of the centre of a cap holding the shape, and its radius.
+
+    A circle's cap is its centre and ``radius / R_MIN`` (``Circle.cap``; a position's, radius
+    1e-12), equal to within rounding that the boxes' padding covers, read without building a
+    :class:`Cap` on the check's hot path; an area's cap is its own (cached).
+    """
+    if type(shape) is Circle:
+        return shape.lon, shape.lat, shape.radius_m / R_MIN + 1e-12
+    if type(shape) is Position:
+        return shape.lon, shape.lat, 1e-12
+    cap = shape.cap
+    lon, lat = _lonlat(cap)
+    return lon, lat, cap.radius
+
+
+def _cap_boxes(lon_c: float, lat_c: float, r: float, t0: float, t1: float) -> list[Box]:
+    """:func:`liaison.geometry.sphere.bounding_boxes` of the cap of radius ``r`` (radians) at
+    (``lon_c``, ``lat_c``), with time, in plain floats (the check's hot path)."""
     pad = 1e-9
     r_deg = math.degrees(r)
     lat_lo = lat_c - r_deg - pad
@@ -88,31 +103,35 @@ def _cap_boxes(cap: Cap, margin_rad: float, t0: float, t1: float) -> list[Box]:
 
 
 def _days(window: TimeWindow) -> tuple[float, float]:
-    """The window as a padded interval of days since 1970 (the index's time axis)."""
+    """The window as a padded interval of days since 1970 (the index's time axis).
+
+    ``timestamp()`` of an aware datetime is exactly ``(t - epoch).total_seconds()``, in C.
+    """
     return (
-        to_epoch_seconds(window.start) / _DAY_S - _TIME_PAD_DAYS,
-        to_epoch_seconds(window.end) / _DAY_S + _TIME_PAD_DAYS,
+        window.start.timestamp() / _DAY_S - _TIME_PAD_DAYS,
+        window.end.timestamp() / _DAY_S + _TIME_PAD_DAYS,
     )
 
 
-def _boxes(cap: Cap, margin_m: float, window: TimeWindow) -> list[Box]:
+def _boxes(shape: Shape, margin_m: float, window: TimeWindow) -> list[Box]:
+    lon, lat, radius = _centre_radius(shape)
     t0, t1 = _days(window)
-    return _cap_boxes(cap, (margin_m + TOLERANCE_M) / R_MIN, t0, t1)
+    return _cap_boxes(lon, lat, radius + (margin_m + TOLERANCE_M) / R_MIN, t0, t1)
 
 
 def _operation_boxes(op: Operation, margin_m: float) -> list[Box]:
     volumes = op.volumes
     if len(volumes) == 1:
         volume = volumes[0]
-        return _boxes(volume.footprint.cap, margin_m, volume.window)
+        return _boxes(volume.footprint, margin_m, volume.window)
     out: list[Box] = []
     for volume in volumes:
-        out.extend(_boxes(volume.footprint.cap, margin_m, volume.window))
+        out.extend(_boxes(volume.footprint, margin_m, volume.window))
     return out
 
 
 def _unit_boxes(unit: UnitPosition, margin_m: float) -> list[Box]:
-    return _boxes(unit.position.cap, margin_m, unit.currency)
+    return _boxes(unit.position, margin_m, unit.currency)
 
 
 def _measure_boxes(measure: ControlMeasure, margin_m: float) -> list[Box]:
@@ -121,7 +140,7 @@ def _measure_boxes(measure: ControlMeasure, margin_m: float) -> list[Box]:
     shapes = measure.zones() if isinstance(geometry, Line) else (geometry,)
     out: list[Box] = []
     for shape in shapes:
-        out.extend(_boxes(shape.cap, margin_m, measure.validity))
+        out.extend(_boxes(shape, margin_m, measure.validity))
     return out
 
 
@@ -220,19 +239,24 @@ class _Tree:
         """Keys of the items with a box overlapping any of ``boxes`` (touching counts)."""
         found: set[str] = set()
         cells = self._cells
+        floor = math.floor
         for box in boxes:
             x0, y0, t0, x1, y1, t1 = box
             if cells:
-                i0, j0, k0, i1, j1, k1 = self._span(box)
+                sx, sy, st = self._scale
+                i0, i1 = floor(x0 * sx), floor(x1 * sx)
+                j0, j1 = floor(y0 * sy), floor(y1 * sy)
+                k0, k1 = floor(t0 * st), floor(t1 * st)
                 if (i1 - i0 + 1) * (j1 - j0 + 1) * (k1 - k0 + 1) <= len(cells):
-                    lists = [
-                        cell
-                        for i in range(i0, i1 + 1)
-                        for j in range(j0, j1 + 1)
-                        for base in ((i << 64) + (j << 32),)
-                        for t in range(k0, k1 + 1)
-                        if (cell := cells.get(base + t)) is not None
-                    ]
+                    get = cells.get
+                    lists = []
+                    for i in range(i0, i1 + 1):
+                        for j in range(j0, j1 + 1):
+                            base = (i << 64) + (j << 32)
+                            for t in range(k0, k1 + 1):
+                                cell = get(base + t)
+                                if cell is not None:
+                                    lists.append(cell)
                 else:  # a query wider than the grid's content: test all of it instead
                     lists = list(cells.values())
                 for cell in lists:

@@ -330,3 +330,32 @@ def test_grid_and_rtree_together_equal_brute_force(cell: tuple[float, float, flo
     tree = index._op_tree  # the grid keeps no empty cells, the R-tree no stale boxes
     assert not tree._cells
     assert tree._in_rtree == 0
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"), [(10.0, 50.0), (180.0, -30.0), (-179.999, 10.0), (45.0, 89.99), (0.0, -90.0)]
+)
+def test_hot_path_boxes_cover_the_geometry_module_bounds(lon: float, lat: float) -> None:
+    """The index reads a circle's or a position's cap without building it: its boxes must still
+    hold the boxes :func:`liaison.geometry.sphere.bounding_boxes` gives for the shape's cap."""
+    from liaison.deconfliction.index import _DAY_S, _boxes
+    from liaison.geometry import Position
+    from liaison.geometry.earth import R_MIN, TOLERANCE_M
+    from liaison.geometry.sphere import bounding_boxes
+
+    window = hours(0, 3)
+    for shape in (Circle(lon, lat, 2500.0), Position(lon, lat)):
+        for margin in (0.0, 3000.0):
+            got = _boxes(shape, margin, window)
+            want = bounding_boxes(shape.cap, (margin + TOLERANCE_M) / R_MIN)
+            for w in want:
+                assert any(
+                    g[0] <= w[0] + 1e-12
+                    and g[1] <= w[1] + 1e-12
+                    and g[3] >= w[2] - 1e-12
+                    and g[4] >= w[3] - 1e-12
+                    for g in got
+                ), (shape, w, got)
+            for g in got:
+                assert g[2] * _DAY_S <= window.start.timestamp() <= window.end.timestamp()
+                assert window.end.timestamp() <= g[5] * _DAY_S
