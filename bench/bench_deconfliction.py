@@ -171,8 +171,16 @@ def alt_bounds(op: Operation) -> tuple[float, float]:
 
 
 def default_dsn() -> str:
-    """The Unix socket when the server has one (the fastest local path), else TCP."""
-    return PG_SOCKET_DSN if os.path.exists(f"{PG_SOCKET_DIR}/.s.PGSQL.5432") else PG_TCP_DSN
+    """The Unix socket when the server accepts us there (the fastest local path), else TCP."""
+    import psycopg
+
+    if os.path.exists(f"{PG_SOCKET_DIR}/.s.PGSQL.5432"):
+        try:
+            psycopg.connect(PG_SOCKET_DSN).close()
+        except psycopg.OperationalError:  # e.g. peer authentication for another OS user
+            return PG_TCP_DSN
+        return PG_SOCKET_DSN
+    return PG_TCP_DSN
 
 
 class PostGIS:
