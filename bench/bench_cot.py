@@ -20,6 +20,11 @@ for ``--latency-seconds``; a us device connected over TLS (client certificate bo
 member) receives them. Latency is from the moment an event is written to the uk socket to the
 moment the us device has read it: ingest, group commit, the party's tail, rendering, TLS.
 
+Beside each rate the server's CPU time per event is printed: the ``liaison serve`` process's
+user + system time (every thread, from ``/proc``) over the run, divided by its events. On a
+shared machine that is the figure to compare; wall-clock rates move with everyone else's load.
+``--latency-only`` skips the throughput runs.
+
 ``--profile`` instead runs one ingest batch in this process under cProfile and prints where the
 time goes (the writer thread's transaction and the ingest thread, separately).
 
@@ -120,6 +125,12 @@ class Stage:
                 self.proc.kill()
                 self.proc.wait()
 
+    def cpu(self) -> float:
+        """CPU seconds (user + system, every thread) the server process has used so far."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def recorded(self) -> int:
         """Events durable on the record: rows of the report projection (read-only)."""
         with contextlib.closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)) as db:
@@ -195,8 +206,9 @@ async def _discard(reader: asyncio.StreamReader) -> None:
             pass
 
 
-async def throughput(st: Stage, events: int, connections: int, tracks: int) -> float:
-    """Events per second from first byte sent to the last event durable (see the docstring)."""
+async def throughput(st: Stage, events: int, connections: int, tracks: int) -> tuple[float, float]:
+    """Events per second from first byte sent to the last event durable (see the docstring),
+    and the server's CPU time per event in microseconds over the same span."""
     per = events // connections
     streams = []
     for c in range(connections):
@@ -215,6 +227,7 @@ async def throughput(st: Stage, events: int, connections: int, tracks: int) -> f
             writer.write(data[at : at + (1 << 16)])
             await writer.drain()
 
+    cpu = st.cpu()
     start = time.perf_counter()
     await asyncio.gather(*(send(w, s) for (_, w), s in zip(conns, streams, strict=True)))
     deadline = time.monotonic() + 900
@@ -223,12 +236,13 @@ async def throughput(st: Stage, events: int, connections: int, tracks: int) -> f
             raise RuntimeError("the events were not all recorded within 15 minutes")
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - start
+    cpu_us = 1e6 * (st.cpu() - cpu) / total
     for _, writer in conns:
         writer.close()
     for task in readers:
         task.cancel()
     await asyncio.gather(*readers, return_exceptions=True)
-    return total / elapsed
+    return total / elapsed, cpu_us
 
 
 async def latency(st: Stage, rate: float, seconds: float) -> list[float]:
@@ -337,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--profile", action="store_true", help="profile one batch instead")
+    parser.add_argument("--latency-only", action="store_true", help="skip the throughput runs")
     args = parser.parse_args(argv)
     if args.profile:
         print(profile(min(args.events, 500)))
@@ -345,23 +360,26 @@ def main(argv: list[str] | None = None) -> int:
     machine = hardware()
     print(json.dumps(machine, indent=2))
     rates: dict[str, Series] = {}
+    cpu: dict[str, Series] = {}
     lat: dict[float, list[tuple[float, float]]] = {r: [] for r in args.latency_rates}
     with tempfile.TemporaryDirectory(prefix="liaison-bench-cot-") as tmp:
         for round_ in range(args.repeat):
-            for tracks in args.tracks:
+            for tracks in [] if args.latency_only else args.tracks:
                 for conns in args.connections:
                     st = stage(Path(tmp) / f"r{round_}-t{tracks}-c{conns}")
                     st.start()
                     try:
-                        rate = asyncio.run(throughput(st, args.events, conns, tracks))
+                        rate, cpu_us = asyncio.run(throughput(st, args.events, conns, tracks))
                         entries = st.log_size()
                     finally:
                         st.stop()
                     what = "each event its own uid" if not tracks else f"{tracks} tracks each"
                     name = f"{conns} connection{'s' if conns > 1 else ''}, {what}"
                     rates.setdefault(name, Series(name, "events/s")).values.append(rate)
+                    cpu.setdefault(name, Series(name, "µs CPU/event")).values.append(cpu_us)
                     print(
-                        f"round {round_ + 1}: {name}: {rate:,.0f} events/s ({entries} entries; "
+                        f"round {round_ + 1}: {name}: {rate:,.0f} events/s, server CPU "
+                        f"{cpu_us:,.0f} µs/event ({entries} entries; "
                         f"load {os.getloadavg()[0]:.1f})"
                     )
             for rate_ in args.latency_rates:
@@ -379,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(list(rates.values()), "CoT events durable on the record per second"))
     print()
+    print(table(list(cpu.values()), "Server CPU time (user + system) per event"))
+    print()
     print("### Ingest to a subscribed device (ms)")
     print()
     print("| offered rate | p50 (median of runs) | p99 (median of runs) | p99 min–max | runs |")
@@ -395,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "machine": machine,
                     "throughput": [s.to_json() for s in rates.values()],
+                    "cpu_us_per_event": [s.to_json() for s in cpu.values()],
                     "latency_ms": {f"{r:g}": runs for r, runs in lat.items()},
                 },
                 indent=2,
