@@ -290,11 +290,15 @@ class Subscriber:
         ):
             return []  # the device's own position, echoed back: it knows where it is
         uids = {e.uid for e in rendering.events}
-        gone = (self.sent.get(rendering.key, set()) | set(rendering.gone)) - uids
+        before = self.sent.pop(rendering.key, None)
         if uids:
             self.sent[rendering.key] = uids
-        else:
-            self.sent.pop(rendering.key, None)
+        if before is None and not rendering.gone:
+            # The common case, a thing this device has not been sent before: nothing to delete.
+            return list(rendering.events)
+        gone = ((before or set()) | set(rendering.gone)) - uids
+        if not gone:
+            return list(rendering.events)
         return [*rendering.events, *delete_events(sorted(gone), now)]
 
     def _put(self, events: list[CotEvent], wire: Wire) -> None:
