@@ -70,12 +70,20 @@ class Mandate:
         return any(shape.covers(point) for shape in self._polygons())
 
     def covers_geometry(self, geometry: Any) -> bool:
-        """Whether a shapely geometry (lon/lat) lies within the areas."""
+        """Whether a shapely geometry (lon/lat) lies within the areas.
+
+        The areas also stand 360° east and west of themselves, so a geometry whose
+        longitudes run past ±180 (one that crosses the antimeridian, written
+        continuously) is tested against the parts of the mandate on either side.
+        """
         if not self.areas:
             return True
+        from shapely.affinity import translate
         from shapely.ops import unary_union
 
-        return bool(unary_union(self._polygons()).buffer(1e-9).covers(geometry))
+        polygons = self._polygons()
+        copies = [translate(p, xoff=dx) for p in polygons for dx in (-360.0, 360.0)]
+        return bool(unary_union([*polygons, *copies]).buffer(1e-9).covers(geometry))
 
     def _polygons(self) -> list[Any]:
         if not self._shapes:

@@ -79,6 +79,32 @@ def latest_version(conn: Connection, table: Table, **where: str) -> Any:
     return conn.execute(query.order_by(table.c.seq.desc()).limit(1)).first()
 
 
+def _unwrapped(coords: Any) -> list[tuple[float, float]]:
+    """Positions with longitudes made continuous: no step of more than 180° between
+    neighbours, so a ring or line across the antimeridian runs past ±180 instead of
+    jumping round the world on the lon/lat plane (mandates hold copies at ±360°)."""
+    xy = np.asarray(coords, dtype=float)
+    lons = np.unwrap(xy[:, 0], period=360.0)
+    return list(zip(lons.tolist(), xy[:, 1].tolist(), strict=True))
+
+
+def _unwrapped_polygons(geometry: Any) -> Any:
+    """A lon/lat (Multi)Polygon with each ring's longitudes made continuous."""
+    parts = getattr(geometry, "geoms", None)
+    if parts is None:
+        parts = [geometry]
+    if not all(isinstance(p, shapely.Polygon) for p in parts):
+        return geometry
+    return shapely.MultiPolygon(
+        [
+            shapely.Polygon(
+                _unwrapped(p.exterior.coords), [_unwrapped(r.coords) for r in p.interiors]
+            )
+            for p in parts
+        ]
+    )
+
+
 def shapely_of(shape: Area | Circle | Line) -> Any:
     """A planar lon/lat shapely geometry of a shape, to test against a mandate's areas."""
     if isinstance(shape, Circle):
@@ -89,11 +115,14 @@ def shapely_of(shape: Area | Circle | Line) -> Any:
             azimuths,
             np.full(_CIRCLE_SIDES, shape.radius_m),
         )
-        return shapely.Polygon(list(zip(np.asarray(lons), np.asarray(lats), strict=True)))
+        return shapely.Polygon(_unwrapped(np.column_stack((lons, lats))))
     if isinstance(shape, Line):
-        return shapely.LineString(list(shape.coords))
+        return shapely.LineString(_unwrapped(shape.coords))
     return shapely.MultiPolygon(
-        [shapely.Polygon(rings[0], list(rings[1:])) for rings in shape.polygons]
+        [
+            shapely.Polygon(_unwrapped(rings[0]), [_unwrapped(r) for r in rings[1:]])
+            for rings in shape.polygons
+        ]
     )
 
 
@@ -343,7 +372,7 @@ def guard_sign(ctx: GuardContext) -> None:
         raise InvalidSignature(
             f"the signature does not verify over arrangement {arrangement.id} with key {key.key_id}"
         )
-    region = geojson_shape(region_geojson(json.loads(row.region)))
+    region = _unwrapped_polygons(geojson_shape(region_geojson(json.loads(row.region))))
     _covers(ctx, region, "the region of the conflict")
     mandate = authority.mandate
     if mandate.expires is not None and format_time(mandate.expires) < row.end_at:

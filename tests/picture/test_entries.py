@@ -248,3 +248,31 @@ def test_the_compliance_checker_reads_picture_operations(sqlite_world: World) ->
     found, unreadable = read_operations([entry], ["uk", "us", "su"])
     assert unreadable == []
     assert found[0].kinds == frozenset({"air_strike"})
+
+
+def test_a_mandate_cut_at_the_antimeridian_covers_an_operation_across_it(
+    sqlite_world: World,
+) -> None:
+    west = [[170.0, -5.0], [180.0, -5.0], [180.0, 5.0], [170.0, 5.0], [170.0, -5.0]]
+    east = [[-180.0, -5.0], [-170.0, -5.0], [-170.0, 5.0], [-180.0, 5.0], [-180.0, -5.0]]
+    appoint(
+        sqlite_world,
+        "nimitz",
+        "us",
+        "commander",
+        areas=[{"type": "Polygon", "coordinates": [ring]} for ring in (west, east)],
+    )
+    node = sqlite_world.node
+    across = {
+        "type": "Polygon",
+        "coordinates": [[[179.5, 0.0], [-179.5, 0.0], [-179.5, 1.0], [179.5, 1.0], [179.5, 0.0]]],
+    }
+    operation(node, "nimitz", ref="op-dateline", footprint=across)
+    circle = {"type": "Point", "coordinates": [179.99, -1.0], "radius_m": 5000}
+    operation(node, "nimitz", ref="op-circle", footprint=circle)
+    beyond = {
+        "type": "Polygon",
+        "coordinates": [[[179.5, 4.5], [-179.5, 4.5], [-179.5, 6.0], [179.5, 6.0], [179.5, 4.5]]],
+    }
+    error = refused(NotPermitted, operation, node, "nimitz", ref="op-north", footprint=beyond)
+    assert "does not cover the footprint" in error.detail
