@@ -334,7 +334,8 @@ class CotListener:
         self.closed.append(clog)
         writer.close()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(writer.wait_closed(), timeout=2)
+            async with asyncio.timeout(2):
+                await writer.wait_closed()
 
     async def _still_allowed(self, clog: ConnectionLog, fingerprint: str | None) -> str | None:
         """Why the connection must end now, or None."""
@@ -468,7 +469,11 @@ class CotListener:
                 writer.write(chunk)
                 clog.counts["bytes_out"] += len(chunk)
                 try:
-                    await asyncio.wait_for(writer.drain(), timeout=30)
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                    # cancellation that arrives as the drain completes, and this loop would
+                    # then wait for the next chunk while the listener waits for it to end.
+                    async with asyncio.timeout(30):
+                        await writer.drain()
                 except TimeoutError:
                     clog.error("slow_consumer", "the device did not read for 30 s")
                     return "slow consumer"

@@ -8,8 +8,8 @@ wall clock), positions are around (10°E, 50°N) like the picture's tests. ``bur
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
@@ -225,6 +225,28 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
     Playwright's sync API (the browser tests) leaves an event loop running in the
     main thread of the worker that ran them; ``asyncio.run`` there would refuse.
+    The thread is a daemon and is waited for at most ``RUN_ASYNC_LIMIT`` seconds, so a
+    coroutine that never finishes fails its test instead of hanging the worker (an
+    executor would wait for its thread on the way out, however the test ended).
     """
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    outcome: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(asyncio.run(coro))
+        except BaseException as exc:  # handed to the test's thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="run-async", daemon=True)
+    thread.start()
+    thread.join(RUN_ASYNC_LIMIT)
+    if thread.is_alive():
+        raise AssertionError(f"the test's event loop did not finish within {RUN_ASYNC_LIMIT} s")
+    if errors:
+        raise errors[0]
+    return outcome[0]
+
+
+#: how long a test's coroutine may run before it counts as hung
+RUN_ASYNC_LIMIT = 120.0
