@@ -84,7 +84,8 @@ def _plain(value: Any) -> bool:
     return False
 
 
-_plain_dumps = json.JSONEncoder(
+#: the C JSON encoder set up to write plain values (see :func:`_plain`) in RFC 8785 form
+plain_dumps = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
 ).encode
 
@@ -93,7 +94,7 @@ def canonical_bytes(value: Any) -> bytes:
     """The RFC 8785 bytes of ``value``, refusing floats and unsafe integers."""
     if _plain(value):
         try:
-            return _plain_dumps(value).encode("utf-8")
+            return plain_dumps(value).encode("utf-8")
         except UnicodeEncodeError:
             pass  # a lone surrogate: refused below, as the reference encoder refuses it
     _check(value, "$")

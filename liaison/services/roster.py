@@ -195,13 +195,7 @@ class RosterService:
 
 def authenticate(record: RecordService, token: str | None) -> str:
     """The member a bearer token belongs to; any failure is the same 401."""
-    if not token or not token.startswith(TOKEN_PREFIX):
-        raise NotAuthenticated("a valid member token is required")
-    with record.store.read() as conn:
-        member = q.member_for_token(conn, hash_token(token))
-    if member is None:
-        raise NotAuthenticated("a valid member token is required")
-    return member
+    return authenticate_authority(record, token).member
 
 
 def authenticate_authority(record: RecordService, token: str | None) -> Authority:

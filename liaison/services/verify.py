@@ -28,9 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import nacl.exceptions
-from nacl.bindings import crypto_sign_open
-from nacl.exceptions import BadSignatureError
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -38,7 +35,13 @@ from liaison.domain.entry import FORMAT_VERSION, Content, Stamp
 from liaison.domain.kinds import ROSTER_KINDS
 from liaison.domain.time import parse_time
 from liaison.ledger import merkle
-from liaison.ledger.canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_bytes, sha256
+from liaison.ledger.canonical import (
+    MAX_SAFE_INTEGER,
+    CanonicalError,
+    canonical_bytes,
+    plain_dumps,
+    sha256,
+)
 from liaison.ledger.checkpoint import CheckpointError, open_checkpoint, verifier_key
 from liaison.ledger.signing import b64d, key_id, verify
 from liaison.store import queries as q
@@ -175,9 +178,6 @@ def _safe_int(text: str) -> int:
 
 
 _decode = json.JSONDecoder(parse_float=_refuse_float, parse_int=_safe_int).decode
-_encode = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-).encode
 
 
 def _intact(row: tuple[Any, ...], node_key: bytes, member_keys: KeyMap) -> bool:
@@ -203,7 +203,7 @@ def _intact(row: tuple[Any, ...], node_key: bytes, member_keys: KeyMap) -> bool:
     try:
         obj = _decode(raw.decode("utf-8"))
         if raw.isascii():
-            if _encode(obj).encode("ascii") != raw:
+            if plain_dumps(obj).encode("ascii") != raw:
                 return False
         elif canonical_bytes(obj) != raw:
             return False
@@ -238,7 +238,7 @@ def _intact(row: tuple[Any, ...], node_key: bytes, member_keys: KeyMap) -> bool:
         datetime.fromisoformat(t[:-1])  # a real instant: no 13th month, no 30 February
     except ValueError:
         return False
-    if not _signed_by(node_key, raw, node_sig):
+    if not verify(node_key, raw, node_sig):
         return False
     if author_sig is None and author_key is None:
         return True
@@ -247,19 +247,8 @@ def _intact(row: tuple[Any, ...], node_key: bytes, member_keys: KeyMap) -> bool:
         type(author_sig) is bytes
         and registered is not None
         and registered[1] < seq
-        and _signed_by(registered[0], raw, author_sig)
+        and verify(registered[0], raw, author_sig)
     )
-
-
-def _signed_by(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """:func:`~liaison.ledger.signing.verify` without building a VerifyKey per call."""
-    if len(signature) != 64 or len(public_key) != 32:
-        return False
-    try:
-        crypto_sign_open(signature + message, public_key)
-    except (BadSignatureError, nacl.exceptions.ValueError, ValueError):
-        return False
-    return True
 
 
 def _entry_row(row: tuple[Any, ...]) -> EntryRow:
