@@ -30,17 +30,19 @@ import binascii
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "Frontier",
+    "LevelRuns",
     "MissingNodeError",
     "NodeKey",
     "NodeRecord",
     "append_leaf",
+    "append_leaves",
     "consistency_proof",
     "consistency_proof_nodes",
     "frontier_from_nodes",
@@ -269,25 +271,54 @@ def append_leaf(frontier: Frontier, leaf: bytes) -> tuple[Frontier, list[NodeRec
     """
     if not isinstance(leaf, bytes) or len(leaf) != HASH_SIZE:
         raise ValueError("a leaf is its 32-byte leaf hash")
+    grown, levels, _ = append_leaves(frontier, (leaf,))
+    return grown, [NodeRecord(level, first, hashes[0]) for level, (first, hashes) in levels.items()]
+
+
+#: per tree level, the index of the first node an append completed and the hashes of all
+#: the nodes it completed on that level, in index order (a run of leaves completes a
+#: contiguous range on every level)
+LevelRuns = dict[int, tuple[int, list[bytes]]]
+
+
+def append_leaves(
+    frontier: Frontier, leaves: Sequence[bytes], roots_at: Container[int] = ()
+) -> tuple[Frontier, LevelRuns, dict[int, bytes]]:
+    """Append leaf hashes in order: the new frontier, the nodes they complete per level
+    (lowest level first), and the root at every size in ``roots_at`` passed on the way.
+
+    The one fold of the tree: the writer appends through :func:`append_leaf`, and
+    whole-record verification folds a chunk of a million-entry log at a time. The
+    leaves are trusted to be 32-byte hashes (``append_leaf`` checks its one).
+    """
     size = frontier.size
-    if size >= _MAX_SIZE:
+    if size + len(leaves) > _MAX_SIZE:
         raise ValueError("the log is full (2**64 - 1 leaves)")
     stack = list(frontier.hashes)
-    records = [NodeRecord(0, size, leaf)]
-    current = leaf
-    level = 0
-    index = size
-    carry = size
+    level0: list[bytes] = []
+    levels: LevelRuns = {0: (size, level0)}
+    roots: dict[int, bytes] = {}
     sha = _sha256
     prefix = _NODE_PREFIX
-    while carry & 1:
-        current = sha(prefix + stack.pop() + current).digest()
-        level += 1
-        index >>= 1
-        carry >>= 1
-        records.append(NodeRecord(level, index, current))
-    stack.append(current)
-    return _frontier(size + 1, tuple(stack)), records
+    for leaf in leaves:
+        level0.append(leaf)
+        current = leaf
+        carry = size
+        level = 0
+        while carry & 1:
+            current = sha(prefix + stack.pop() + current).digest()
+            level += 1
+            carry >>= 1
+            run = levels.get(level)
+            if run is None:
+                levels[level] = (size >> level, [current])
+            else:
+                run[1].append(current)
+        stack.append(current)
+        size += 1
+        if size in roots_at:
+            roots[size] = frontier_root(_frontier(size, tuple(stack)))
+    return _frontier(size, tuple(stack)), levels, roots
 
 
 def frontier_root(frontier: Frontier) -> bytes:

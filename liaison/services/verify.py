@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -391,63 +391,33 @@ class TreeChecker:
 
     def add_chunk(
         self, stamps: Sequence[tuple[Any, ...]], leaves: Sequence[bytes | str]
-    ) -> dict[int, tuple[int, list[bytes]]]:
-        """:meth:`add` for a run of stamps at once, without the per-leaf records.
+    ) -> merkle.LevelRuns:
+        """:meth:`add` for a run of stamps at once: the nodes completed, per level.
 
-        Returns, per tree level, the index of the first node this run completed and
-        the hashes of all of them in index order (a run completes a contiguous range
-        on every level). Same checks and the same report as calling ``add`` per stamp.
+        A run whose stamps are all in order with well-formed leaves — the whole of an
+        intact record — is folded by :func:`merkle.append_leaves` in one go; anything
+        else goes stamp by stamp through :meth:`add`, which reports what is wrong.
         """
-        report = self.report
-        stack = list(self.frontier.hashes)
-        size = self.frontier.size
-        expected = self.expected_seq
-        last_at = self.last_at
-        wanted = self.wanted_roots
-        nodes: dict[int, tuple[int, list[bytes]]] = {}
-        level0: list[bytes] = []
-        nodes[0] = (size, level0)
-        sha = hashlib.sha256
-        prefix = b"\x01"
+        expected, last_at = self.expected_seq, self.last_at
         for stamp, leaf in zip(stamps, leaves, strict=True):
-            seq, entry_id, at = stamp[0], stamp[1], stamp[2]
+            seq, at = stamp[0], stamp[2]
             if seq != expected or (last_at is not None and at < last_at) or type(leaf) is str:
-                # Something is wrong here: let the careful path report it.
-                self.frontier = merkle.Frontier(size, tuple(stack))
-                self.expected_seq, self.last_at = expected, last_at
-                records = self.add(int(seq), entry_id, at, leaf)
-                stack = list(self.frontier.hashes)
-                size = self.frontier.size
-                expected, last_at = self.expected_seq, self.last_at
-                for rec in records:
-                    if rec.level not in nodes:
-                        nodes[rec.level] = (rec.index, [])
-                    nodes[rec.level][1].append(rec.hash)
-                continue
-            expected = seq + 1
-            last_at = at
-            assert isinstance(leaf, bytes)
-            level0.append(leaf)
-            current = leaf
-            carry = size
-            level = 0
-            while carry & 1:
-                current = sha(prefix + stack.pop() + current).digest()
-                level += 1
-                carry >>= 1
-                at_level = nodes.get(level)
-                if at_level is None:
-                    nodes[level] = (size >> level, [current])
-                else:
-                    at_level[1].append(current)
-            stack.append(current)
-            size += 1
-            report.checked += 1
-            if size in wanted:
-                self.roots[size] = merkle.frontier_root(merkle.Frontier(size, tuple(stack)))
-        self.frontier = merkle.Frontier(size, tuple(stack))
-        self.expected_seq, self.last_at = expected, last_at
-        return nodes
+                break
+            expected, last_at = seq + 1, at
+        else:
+            clean = cast("Sequence[bytes]", leaves)  # the loop found no str among them
+            self.frontier, folded, roots = merkle.append_leaves(
+                self.frontier, clean, self.wanted_roots
+            )
+            self.roots.update(roots)
+            self.expected_seq, self.last_at = expected, last_at
+            self.report.checked += len(clean)
+            return folded
+        levels: merkle.LevelRuns = {}
+        for stamp, leaf in zip(stamps, leaves, strict=True):
+            for rec in self.add(int(stamp[0]), stamp[1], stamp[2], leaf):
+                levels.setdefault(rec.level, (rec.index, []))[1].append(rec.hash)
+        return levels
 
 
 def verify_store(
