@@ -9,7 +9,7 @@ Signing happens here, on the member's machine, with the member's own key file
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +28,7 @@ from liaison.cli.options import (
     TokenOption,
     UrlOption,
 )
-from liaison.cli.output import out, print_json
+from liaison.cli.output import out, print_json, print_rows
 from liaison.errors import InvalidInput
 
 __all__ = ["agreement_app", "breach_app", "breaches", "compliance_app", "obligations"]
@@ -198,20 +198,22 @@ def list_agreements(
     """List the agreements the member's party may see, with their state."""
     with open_client(url, token) as client:
         found = client.agreements()
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} agreements")
-    for column in ("title / id", "topic", "parties", "state"):
-        table.add_column(column, overflow="fold")
-    for a in found:
-        table.add_row(
+
+    def row(a: Any) -> Sequence[str]:
+        return (
             f"{escape(a['title'])}\n[dim]{escape(a['agreement'])}[/]",
             escape(a["topic"]),
             escape(", ".join(a["parties"])),
             escape(a["state"]),
         )
-    out().print(table)
+
+    print_rows(
+        found,
+        f"{len(found)} agreements",
+        ("title / id", "topic", "parties", "state"),
+        row,
+        json_output,
+    )
 
 
 @agreement_app.command("versions")
@@ -224,20 +226,18 @@ def versions(
     """List every version the member may read, oldest first."""
     with open_client(url, token) as client:
         found = client.agreement_versions(agreement)
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} versions")
-    for column in ("seq", "kind", "by", "title / version"):
-        table.add_column(column, overflow="fold")
-    for v in found:
-        table.add_row(
+
+    def row(v: Any) -> Sequence[str]:
+        return (
             str(v["seq"]),
             escape(v["kind"]),
             escape(f"{v['party']}/{v['author']}"),
             f"{escape(str(v['terms'].get('title')))}\n[dim]{escape(v['version'])}[/]",
         )
-    out().print(table)
+
+    print_rows(
+        found, f"{len(found)} versions", ("seq", "kind", "by", "title / version"), row, json_output
+    )
 
 
 @agreement_app.command("positions")
@@ -250,22 +250,24 @@ def positions(
     """List the parties' answers the member may read, in record order."""
     with open_client(url, token) as client:
         found = client.positions(agreement)
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} positions")
-    for column in ("seq", "party", "stance", "version", "reasons"):
-        table.add_column(column, overflow="fold")
-    for entry in found:
+
+    def row(entry: Any) -> Sequence[str]:
         b = entry["body"]
-        table.add_row(
+        return (
             str(entry["seq"]),
             escape(str(entry["party"])),
             escape(b["stance"]),
             escape(b["version"]),
             escape(b["reasons"]),
         )
-    out().print(table)
+
+    print_rows(
+        found,
+        f"{len(found)} positions",
+        ("seq", "party", "stance", "version", "reasons"),
+        row,
+        json_output,
+    )
 
 
 def _status_table(status: Mapping[str, Any]) -> Table:
@@ -355,22 +357,24 @@ def obligations(
     """List the obligations of every agreement that binds now, as the party sees it."""
     with open_client(url, token) as client:
         found = client.obligations(agreement)
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} obligations")
-    for column in ("agreement", "provision", "rule", "party", "binding since"):
-        table.add_column(column, overflow="fold")
-    for o in found:
+
+    def row(o: Any) -> Sequence[str]:
         duty = o["obligation"]
-        table.add_row(
+        return (
             escape(o["title"]),
             escape(o["provision"]),
             escape(f"{duty.get('id')}: {duty.get('rule')}"),
             escape(str(duty.get("party"))),
             escape(o["binding_since"]["at"]),
         )
-    out().print(table)
+
+    print_rows(
+        found,
+        f"{len(found)} obligations",
+        ("agreement", "provision", "rule", "party", "binding since"),
+        row,
+        json_output,
+    )
 
 
 @compliance_app.command("report")
@@ -423,21 +427,23 @@ def breaches(
     """List the breaches the party may read, each with its disputes."""
     with open_client(url, token) as client:
         found = client.breaches(agreement)
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} breaches")
-    for column in ("at", "rule", "party", "what was missing / id", "disputes"):
-        table.add_column(column, overflow="fold")
-    for b in found:
-        table.add_row(
+
+    def row(b: Any) -> Sequence[str]:
+        return (
             escape(b["at"]),
             escape(f"{b['obligation']}: {b['rule']}"),
             escape(b["party"]),
             f"{escape(b['missing'])}\n[dim]{escape(b['entry'])}[/]",
             str(len(b["disputes"])),
         )
-    out().print(table)
+
+    print_rows(
+        found,
+        f"{len(found)} breaches",
+        ("at", "rule", "party", "what was missing / id", "disputes"),
+        row,
+        json_output,
+    )
 
 
 @breach_app.command("dispute")

@@ -9,12 +9,12 @@ here, on the member's machine, with the member's own key file (``--key``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from liaison.cli.connect import open_client
 from liaison.cli.messages import fields_table, print_written, read_json_object, read_text
@@ -27,7 +27,7 @@ from liaison.cli.options import (
     TokenOption,
     UrlOption,
 )
-from liaison.cli.output import out, print_json
+from liaison.cli.output import out, print_json, print_rows
 from liaison.errors import InvalidInput
 
 __all__ = ["account_app", "agreed_record_app", "meeting_app", "parse_participant"]
@@ -129,20 +129,22 @@ def list_meetings(
     """List the meetings the member may read, by time held."""
     with open_client(url, token) as client:
         found = client.meetings()
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} meetings")
-    for column in ("held at", "title / id", "place", "parties"):
-        table.add_column(column, overflow="fold")
-    for m in found:
-        table.add_row(
+
+    def row(m: Any) -> Sequence[str]:
+        return (
             escape(m["held_at"]),
             f"{escape(m['title'])}\n[dim]{escape(m['id'])}[/]",
             escape(m["place"]),
             escape(", ".join(m["parties"])),
         )
-    out().print(table)
+
+    print_rows(
+        found,
+        f"{len(found)} meetings",
+        ("held at", "title / id", "place", "parties"),
+        row,
+        json_output,
+    )
 
 
 @meeting_app.command("show")
@@ -229,20 +231,22 @@ def list_accounts(
     """List the accounts of a meeting the member may read (latest version each)."""
     with open_client(url, token) as client:
         found = client.accounts(meeting)
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} accounts")
-    for column in ("account / entry", "statements", "paragraphs", "released to"):
-        table.add_column(column, overflow="fold")
-    for a in found:
-        table.add_row(
+
+    def row(a: Any) -> Sequence[str]:
+        return (
             f"{escape(a['label'])}\n[dim]{escape(a['entry'])}[/]",
             str(len(a["account"].get("statements") or [])),
             str(len(a["account"].get("paragraphs") or [])),
             escape(", ".join(a["release"])),
         )
-    out().print(table)
+
+    print_rows(
+        found,
+        f"{len(found)} accounts",
+        ("account / entry", "statements", "paragraphs", "released to"),
+        row,
+        json_output,
+    )
 
 
 # --- agreed records ----------------------------------------------------------------------
@@ -283,21 +287,23 @@ def list_agreed_records(
     """List the agreed records of a meeting (latest version each) and whether they bind."""
     with open_client(url, token) as client:
         found = client.agreed_records(meeting)
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} agreed records")
-    for column in ("version", "drafted by", "binding", "signed for", "missing"):
-        table.add_column(column, overflow="fold")
-    for r in found:
-        table.add_row(
+
+    def row(r: Any) -> Sequence[str]:
+        return (
             escape(r["version"]),
             escape(r["drafted_by"]),
             "yes" if r["binding"] else "no",
             escape(", ".join(r["signed_by"]) or "—"),
             escape(", ".join(m["party"] for m in r["missing"]) or "—"),
         )
-    out().print(table)
+
+    print_rows(
+        found,
+        f"{len(found)} agreed records",
+        ("version", "drafted by", "binding", "signed for", "missing"),
+        row,
+        json_output,
+    )
 
 
 @agreed_record_app.command("status")

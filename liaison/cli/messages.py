@@ -26,7 +26,7 @@ from rich.table import Table
 
 from liaison.cli.connect import open_client
 from liaison.cli.options import DEFAULT_TOKEN, DEFAULT_URL, JsonOption, TokenOption, UrlOption
-from liaison.cli.output import out, print_json
+from liaison.cli.output import out, print_json, print_rows
 from liaison.errors import InvalidInput
 
 __all__ = [
@@ -179,15 +179,11 @@ def channel_list(
     """List the channels the member's party is on."""
     with open_client(url, token) as client:
         found = client.channels()
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} channels")
-    for column in ("channel", "name", "parties"):
-        table.add_column(column, overflow="fold")
-    for c in found:
-        table.add_row(escape(c["channel"]), escape(c["name"]), escape(", ".join(c["parties"])))
-    out().print(table)
+
+    def row(c: Any) -> Sequence[str]:
+        return (escape(c["channel"]), escape(c["name"]), escape(", ".join(c["parties"])))
+
+    print_rows(found, f"{len(found)} channels", ("channel", "name", "parties"), row, json_output)
 
 
 @channel_app.command("thread")
@@ -338,21 +334,23 @@ def message_drafts(
     """List the latest version of every draft the member's party holds, sent or not."""
     with open_client(url, token) as client:
         found = client.message_drafts(channel)
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title=f"{len(found)} drafts")
-    for column in ("channel", "precedence", "from → to", "subject / id"):
-        table.add_column(column, overflow="fold")
-    for entry in found:
+
+    def row(entry: Any) -> Sequence[str]:
         b = entry["body"]
-        table.add_row(
+        return (
             escape(b["channel"]),
             escape(b["precedence"]),
             escape(f"{', '.join(b['senders'])} → {', '.join(b['addressees'])}"),
             f"{escape(b['subject'])}\n[dim]{escape(entry['id'])}[/]",
         )
-    out().print(table)
+
+    print_rows(
+        found,
+        f"{len(found)} drafts",
+        ("channel", "precedence", "from → to", "subject / id"),
+        row,
+        json_output,
+    )
 
 
 # --- sent messages -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ swaps them), and so that a pipe gets plain text.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -92,6 +92,25 @@ def exit_code(exc: LiaisonError) -> int:
 def print_json(data: Any) -> None:
     """Machine output: plain JSON on stdout, one document, keys in a stable order."""
     print(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+def print_rows(
+    found: Sequence[Any],
+    title: str,
+    columns: Sequence[str],
+    row: Callable[[Any], Sequence[str]],
+    json_output: bool,
+) -> None:
+    """What a listing command prints: ``found`` as JSON, or as a table of ``row(item)``."""
+    if json_output:
+        print_json(found)
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for item in found:
+        table.add_row(*row(item))
+    out().print(table)
 
 
 def _release(entry: Mapping[str, Any]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +27,7 @@ from liaison.cli.options import (
     TokenOption,
     UrlOption,
 )
-from liaison.cli.output import entries_table, entry_by, entry_detail, out, print_json
+from liaison.cli.output import entries_table, entry_by, entry_detail, out, print_json, print_rows
 from liaison.errors import InvalidInput
 
 __all__ = [
@@ -329,16 +329,12 @@ def kinds(
     """List the entry kinds the server accepts, with the least role each needs."""
     with open_client(url, token) as client:
         found = client.kinds()
-    if json_output:
-        print_json(found)
-        return
-    table = Table(title="Entry kinds")
-    for column in ("kind", "least role", "description"):
-        table.add_column(column, overflow="fold")
-    for spec in found:
-        table.add_row(
+
+    def row(spec: Any) -> Sequence[str]:
+        return (
             escape(str(spec.get("name"))),
             escape(str(spec.get("min_role") or "node only")),
             escape(str(spec.get("description", ""))),
         )
-    out().print(table)
+
+    print_rows(found, "Entry kinds", ("kind", "least role", "description"), row, json_output)
