@@ -118,11 +118,10 @@ def shapely_of(shape: Area | Circle | Line) -> Any:
         return shapely.Polygon(_unwrapped(np.column_stack((lons, lats))))
     if isinstance(shape, Line):
         return shapely.LineString(_unwrapped(shape.coords))
-    return shapely.MultiPolygon(
-        [
-            shapely.Polygon(_unwrapped(rings[0]), [_unwrapped(r) for r in rings[1:]])
-            for rings in shape.polygons
-        ]
+    return _unwrapped_polygons(
+        shapely.MultiPolygon(
+            [shapely.Polygon(rings[0], list(rings[1:])) for rings in shape.polygons]
+        )
     )
 
 
