@@ -31,6 +31,7 @@ time goes (the writer thread's transaction and the ingest thread, separately).
     .venv/bin/python bench/bench_cot.py                       # ~10 min: 3 rounds
     .venv/bin/python bench/bench_cot.py --repeat 1 --events 500 --latency-seconds 5
     .venv/bin/python bench/bench_cot.py --profile
+    .venv/bin/python bench/bench_cot.py --stages --repeat 9   # CPU per event of each stage
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -341,6 +343,78 @@ def profile(events: int) -> str:
     return out.getvalue()
 
 
+def stages(batch: int, rounds: int) -> str:
+    """CPU time per event of each stage of the ingest, in this process, without a profiler.
+
+    Each round frames and parses ``batch`` ATAK-sized position reports (each its own uid), then
+    runs them through the ingest as the listener's thread does: the writer's transaction and
+    the hooks after it (the live picture) are timed apart by wrapping them; then a uk device's
+    page of the feed is read and rendered. ``time.process_time`` counts every thread of the
+    process, and each stage runs alone, so the figures add up to the whole.
+    """
+    from liaison.cot import CotFramer
+    from liaison.node import Node
+    from liaison.tak import tak_for
+    from liaison.tak.outbound import read_page
+
+    totals: dict[str, list[float]] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                totals.setdefault(name, []).append(time.process_time() - start)
+
+        return run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        st = stage(Path(tmp))
+        node = Node.open(str(st.db), st.key)
+        try:
+            ingest = tak_for(node).ingest
+            record = node.record
+            record._write_batch = timed("writer transaction", record._write_batch)  # type: ignore[method-assign]
+            record._after = timed("after commit (live picture)", record._after)  # type: ignore[method-assign]
+            cursor = 0
+            per_round: dict[str, list[float]] = {}
+            for r in range(rounds):
+                totals.clear()
+                data = b"".join(event(f"s-{r}-{n}", n) for n in range(batch))
+                start = time.process_time()
+                framer = CotFramer(max_connection_bytes=None)
+                parsed = [parse_event(frame) for frame in framer.feed(data)]
+                framed = time.process_time() - start
+                start = time.process_time()
+                outcomes = ingest.ingest("burrows", parsed)
+                whole = time.process_time() - start
+                assert all(o.action == "reported" for o in outcomes), outcomes[:3]
+                start = time.process_time()
+                cursor, pages = read_page(node, "uk", cursor, datetime.now(UTC))
+                rendered = time.process_time() - start
+                assert len(pages) >= batch
+                writer = sum(totals["writer transaction"])
+                after = sum(totals["after commit (live picture)"])
+                figures = {
+                    "framing and parsing": framed,
+                    "ingest before and around the writer": whole - writer - after,
+                    "writer transaction": writer,
+                    "after commit (live picture)": after,
+                    "feed page, rendered for one party": rendered,
+                }
+                figures["all"] = sum(figures.values())
+                for name, seconds in figures.items():
+                    per_round.setdefault(name, []).append(1e6 * seconds / batch)
+        finally:
+            node.close()
+    lines = [f"## CPU per event, {rounds} rounds of {batch} events (median, min–max), µs", ""]
+    for name, values in per_round.items():
+        lines.append(f"{name:40} {statistics.median(values):7.1f}  "
+                     f"({min(values):.1f}–{max(values):.1f})")  # fmt: skip
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=2000, help="events per throughput run")
@@ -352,9 +426,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--profile", action="store_true", help="profile one batch instead")
     parser.add_argument("--latency-only", action="store_true", help="skip the throughput runs")
+    parser.add_argument(
+        "--stages", action="store_true", help="CPU per event of each stage, in-process"
+    )
     args = parser.parse_args(argv)
     if args.profile:
         print(profile(min(args.events, 500)))
+        return 0
+    if args.stages:
+        print(stages(256, max(args.repeat, 5)))
         return 0
     print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}")
     machine = hardware()
