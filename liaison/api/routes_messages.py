@@ -52,7 +52,7 @@ class ChannelIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    channel: str = Field(max_length=64, description="The channel's id, e.g. `bmm-moscow`.")
+    channel: str = Field(max_length=64, description="The channel's id, e.g. `uk.bmm-moscow`.")
     name: str = Field(max_length=200, description="e.g. British Military Mission, Moscow.")
     parties: list[str] = Field(max_length=100, description="The other parties on the channel.")
 

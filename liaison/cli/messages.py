@@ -152,7 +152,7 @@ def _messages_table(messages: Sequence[Mapping[str, Any]], title: str) -> Table:
 
 @channel_app.command("open")
 def channel_open(
-    channel: Annotated[str, typer.Argument(metavar="CHANNEL", help="Its id, e.g. bmm-moscow.")],
+    channel: Annotated[str, typer.Argument(metavar="CHANNEL", help="Its id, e.g. uk.bmm-moscow.")],
     name: Annotated[
         str, typer.Argument(metavar="NAME", help="e.g. 'British Military Mission, Moscow'.")
     ],

@@ -25,6 +25,7 @@ from liaison.domain.kinds import KINDS, Body, KindSpec
 from liaison.domain.party import check_identifier
 from liaison.domain.roles import Role
 from liaison.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from liaison.messages.ids import channel_party, check_channel_id
 from liaison.projections.messages import (
     proj_channels,
     proj_message_acks,
@@ -59,7 +60,7 @@ class ChannelBody(Body):
     name: str = Field(min_length=1, max_length=200)
     parties: list[str]
 
-    _c = field_validator("channel")(lambda v: check_identifier(v, "channel id"))
+    _c = field_validator("channel")(check_channel_id)
     _p = field_validator("parties")(_parties)
 
 
@@ -73,7 +74,7 @@ class DraftBody(Body):
     references: list[str] = Field(default_factory=list, max_length=100)
     in_reply_to: str | None = None
 
-    _c = field_validator("channel")(lambda v: check_identifier(v, "channel id"))
+    _c = field_validator("channel")(check_channel_id)
     _s = field_validator("senders", "addressees")(_parties)
 
     @field_validator("references")
@@ -165,6 +166,13 @@ def _expect_release(ctx: GuardContext, parties: list[str]) -> None:
 def _guard_channel(ctx: GuardContext) -> None:
     if ctx.party not in ctx.body["parties"]:
         raise NotPermitted("a party can open a channel only between itself and others")
+    if channel_party(ctx.body["channel"]) != ctx.party:
+        # Checked before the id is looked up: an id can then only collide with a channel of
+        # the opener's own party, so "already exists" never tells of a channel it may not see.
+        raise InvalidInput(
+            f"a channel's id begins with the opening party's id and a dot: "
+            f"{ctx.party}.{ctx.body['channel'].split('.', 1)[1]}"
+        )
     if ctx.conn.execute(
         select(proj_channels.c.channel).where(proj_channels.c.channel == ctx.body["channel"])
     ).first():

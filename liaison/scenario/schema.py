@@ -26,6 +26,7 @@ from pydantic import field_validator as _field_validator
 from liaison.domain.mandate import Mandate
 from liaison.domain.party import check_identifier
 from liaison.domain.time import parse_time
+from liaison.messages.ids import check_channel_id
 
 __all__ = [
     "EVENT_TYPES",
@@ -220,7 +221,7 @@ class ChannelOpen(_ByMember):
     name: str = Field(min_length=1, max_length=200)
     parties: list[PartyId] = Field(min_length=1)
 
-    _c = _field_validator("channel")(lambda v: check_identifier(v, "channel id"))
+    _c = _field_validator("channel")(check_channel_id)
 
 
 class MessageDraft(_ByMember):

@@ -32,7 +32,7 @@ def mission(api: Api) -> Api:
         "/v1/channels",
         "burrows",
         json={
-            "channel": "bmm-moscow",
+            "channel": "uk.bmm-moscow",
             "name": "British Military Mission, Moscow",
             "parties": ["us", "su"],
         },
@@ -57,7 +57,7 @@ def client_of(mission: Api) -> Iterator[Any]:
 
 def draft(api: Api, member: str = "burrows", **fields: Any) -> dict[str, Any]:
     body = {
-        "channel": "bmm-moscow",
+        "channel": "uk.bmm-moscow",
         "subject": "Machinery of coordination",
         "text": "Some machinery is necessary to coordinate the efforts of our forces.",
         "addressees": ["su"],
@@ -84,15 +84,15 @@ def test_a_channel_is_listed_by_its_parties_and_no_one_else(mission: Api) -> Non
     opened = mission.post(
         "/v1/channels",
         "kerr",
-        json={"channel": "direct-line", "name": "Eden to Molotov", "parties": ["su"]},
+        json={"channel": "uk.direct-line", "name": "Eden to Molotov", "parties": ["su"]},
     )
     assert opened.status_code == 201
     assert opened.headers["location"] == f"/v1/entries/{opened.json()['id']}"
     assert opened.json()["release"] == ["su", "uk"]
     for member, expected in (
-        ("eden", ["bmm-moscow", "direct-line"]),
-        ("molotov", ["bmm-moscow", "direct-line"]),
-        ("deane", ["bmm-moscow"]),
+        ("eden", ["uk.bmm-moscow", "uk.direct-line"]),
+        ("molotov", ["uk.bmm-moscow", "uk.direct-line"]),
+        ("deane", ["uk.bmm-moscow"]),
     ):
         found = mission.get("/v1/channels", member).json()["channels"]
         assert [c["channel"] for c in found] == expected
@@ -102,12 +102,12 @@ def test_a_channel_is_listed_by_its_parties_and_no_one_else(mission: Api) -> Non
 
 
 def test_opening_a_channel_without_parties_or_twice_is_refused(mission: Api) -> None:
-    again = {"channel": "bmm-moscow", "name": "Again", "parties": ["su"]}
+    again = {"channel": "uk.bmm-moscow", "name": "Again", "parties": ["su"]}
     assert_problem(mission.post("/v1/channels", "burrows", json=again), 409, "conflict")
-    missing = mission.post("/v1/channels", "burrows", json={"channel": "x", "name": "X"})
+    missing = mission.post("/v1/channels", "burrows", json={"channel": "uk.x", "name": "X"})
     assert "parties" in assert_problem(missing, 400, "invalid-input")["detail"]
     # An observer may read but not open a channel.
-    watcher = {"channel": "watch", "name": "Watch", "parties": ["su"]}
+    watcher = {"channel": "uk.watch", "name": "Watch", "parties": ["su"]}
     assert_problem(mission.post("/v1/channels", "watcher", json=watcher), 403, "not-permitted")
 
 
@@ -130,7 +130,7 @@ def test_a_message_goes_from_draft_to_thread_to_receipt(mission: Api) -> None:
     drafts = mission.get("/v1/messages/drafts", "eden").json()["drafts"]
     assert [d["id"] for d in drafts] == [second["id"]]
     assert mission.get("/v1/messages/drafts", "molotov").json()["drafts"] == []
-    assert mission.get("/v1/messages/drafts?channel=other", "eden").json()["drafts"] == []
+    assert mission.get("/v1/messages/drafts?channel=uk.other", "eden").json()["drafts"] == []
 
     sent = send(mission, second["id"], dtg="121630Z JUL 1944")
     assert sent.status_code == 201, sent.text
@@ -145,7 +145,7 @@ def test_a_message_goes_from_draft_to_thread_to_receipt(mission: Api) -> None:
     assert seen["precedence"] == "priority"
     assert seen["text"] == "Final draft, assurances dropped."
     assert seen["draft"] == second["id"]
-    thread = mission.get("/v1/channels/bmm-moscow/thread", "molotov").json()["messages"]
+    thread = mission.get("/v1/channels/uk.bmm-moscow/thread", "molotov").json()["messages"]
     assert [m["id"] for m in thread] == [message_id]
     # The first draft's assurances never reach the addressee.
     assert "assurances." not in mission.get("/v1/entries", "molotov").text
@@ -181,16 +181,16 @@ def test_a_reply_is_threaded_and_listed_under_what_it_answers(mission: Api) -> N
     assert answered.status_code == 201, answered.text
     replies = mission.get(f"/v1/messages/{sent['id']}/replies", "eden").json()["messages"]
     assert [(m["number"], m["in_reply_to"]) for m in replies] == [(2, sent["id"])]
-    thread = mission.get("/v1/channels/bmm-moscow/thread", "eden").json()["messages"]
+    thread = mission.get("/v1/channels/uk.bmm-moscow/thread", "eden").json()["messages"]
     assert [m["subject"] for m in thread] == ["Machinery of coordination", "Re: machinery"]
     # The Americans are on the channel but addressed by neither message.
-    assert mission.get("/v1/channels/bmm-moscow/thread", "deane").json()["messages"] == []
+    assert mission.get("/v1/channels/uk.bmm-moscow/thread", "deane").json()["messages"] == []
 
 
 def test_a_joint_message_is_sent_only_when_both_senders_approved_it(client_of: Any) -> None:
     burrows, deane, molotov = client_of("burrows"), client_of("deane"), client_of("molotov")
     joint = burrows.draft_message(
-        "bmm-moscow",
+        "uk.bmm-moscow",
         "Letter to General Slavin",
         "Over the signatures of Deane and myself.",
         ["su"],
@@ -198,7 +198,7 @@ def test_a_joint_message_is_sent_only_when_both_senders_approved_it(client_of: A
         precedence="immediate",
     )
     assert joint["release"] == ["uk", "us"]
-    assert [d["id"] for d in deane.message_drafts("bmm-moscow")] == [joint["id"]]
+    assert [d["id"] for d in deane.message_drafts("uk.bmm-moscow")] == [joint["id"]]
     burrows.approve_message(joint["id"])
     with pytest.raises(NotPermitted, match="waiting for us"):
         burrows.send_message(joint["id"], dtg="1216301")
@@ -210,14 +210,14 @@ def test_a_joint_message_is_sent_only_when_both_senders_approved_it(client_of: A
     assert message["time_of_origin"][10:] == "T15:30:00.000000Z"
     molotov.acknowledge(sent["id"])
     assert deane.acknowledgements(sent["id"])["pending"] == []
-    assert [m["id"] for m in molotov.thread("bmm-moscow")] == [sent["id"]]
+    assert [m["id"] for m in molotov.thread("uk.bmm-moscow")] == [sent["id"]]
     assert molotov.replies(sent["id"]) == []
-    assert [c["channel"] for c in molotov.channels()] == ["bmm-moscow"]
+    assert [c["channel"] for c in molotov.channels()] == ["uk.bmm-moscow"]
 
 
 def test_an_approved_draft_amended_needs_approving_again(client_of: Any) -> None:
     burrows, deane = client_of("burrows"), client_of("deane")
-    joint = burrows.draft_message("bmm-moscow", "Joint", "Text.", ["su"], senders=["uk", "us"])
+    joint = burrows.draft_message("uk.bmm-moscow", "Joint", "Text.", ["su"], senders=["uk", "us"])
     deane.approve_message(joint["id"])
     newer = burrows.amend_message(joint["id"], text="Text, amended.")
     with pytest.raises(NotPermitted, match="waiting for us"):
@@ -259,14 +259,16 @@ def test_without_a_dtg_the_message_is_timed_now_in_the_zone_asked(mission: Api) 
 
 
 def test_a_malformed_draft_is_refused_with_the_field_named(mission: Api) -> None:
-    body = {"channel": "bmm-moscow", "subject": "S", "text": "T", "addressees": ["su"]}
+    body = {"channel": "uk.bmm-moscow", "subject": "S", "text": "T", "addressees": ["su"]}
     urgent = mission.post("/v1/messages/drafts", "burrows", json={**body, "precedence": "urgent"})
     assert "precedence" in assert_problem(urgent, 400, "invalid-input")["detail"]
     extra = mission.post("/v1/messages/drafts", "burrows", json={**body, "number": 3})
     assert "number" in assert_problem(extra, 400, "invalid-input")["detail"]
     to_self = mission.post("/v1/messages/drafts", "burrows", json={**body, "addressees": ["uk"]})
     assert_problem(to_self, 400, "invalid-input")
-    elsewhere = mission.post("/v1/messages/drafts", "burrows", json={**body, "channel": "nowhere"})
+    elsewhere = mission.post(
+        "/v1/messages/drafts", "burrows", json={**body, "channel": "uk.nowhere"}
+    )
     assert_problem(elsewhere, 404, "not-found")
     pending = draft(mission)
     sender = mission.post(
@@ -319,7 +321,7 @@ def test_a_message_not_addressed_to_a_party_is_the_same_404_as_a_missing_one(
 
 def test_the_client_raises_not_found_for_a_message_it_may_not_read(client_of: Any) -> None:
     burrows, deane = client_of("burrows"), client_of("deane")
-    pending = burrows.draft_message("bmm-moscow", "S", "T", ["su"])
+    pending = burrows.draft_message("uk.bmm-moscow", "S", "T", ["su"])
     with pytest.raises(NotFound):
         deane.approve_message(pending["id"])
     with pytest.raises(NotFound):

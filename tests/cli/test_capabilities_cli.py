@@ -72,12 +72,12 @@ def key(server: Server, member: str) -> str:
 
 def test_a_joint_message_is_sent_over_two_approvals(server: Server) -> None:
     written_id(
-        server, "eden", "channel", "open", "bmm-moscow", "British Military Mission, Moscow",
+        server, "eden", "channel", "open", "uk.bmm-moscow", "British Military Mission, Moscow",
         "--party", "us", "--party", "su",
     )  # fmt: skip
-    assert [c["channel"] for c in server.json("molotov", "channel", "list")] == ["bmm-moscow"]
+    assert [c["channel"] for c in server.json("molotov", "channel", "list")] == ["uk.bmm-moscow"]
     draft = written_id(
-        server, "eden", "message", "draft", "--channel", "bmm-moscow",
+        server, "eden", "message", "draft", "--channel", "uk.bmm-moscow",
         "--subject", "Letter to General Slavin",
         "--text", "Over the signatures of Deane and myself.",
         "--to", "su", "--sender", "uk", "--sender", "us", "--precedence", "immediate",
@@ -96,7 +96,7 @@ def test_a_joint_message_is_sent_over_two_approvals(server: Server) -> None:
     assert bad.exit_code == 2
     assert "zone J" in bad.stderr
     sent = server.ok("eden", "message", "send", draft, "--dtg", "121630Z JUL 1944")
-    assert "Sent no. 1 on bmm-moscow, 121630Z JUL 44" in sent.stdout
+    assert "Sent no. 1 on uk.bmm-moscow, 121630Z JUL 44" in sent.stdout
     message = sent.stdout.strip().splitlines()[-1]
 
     shown = server.ok("molotov", "message", "show", message).stdout
@@ -104,7 +104,7 @@ def test_a_joint_message_is_sent_over_two_approvals(server: Server) -> None:
     assert "Over the signatures of Deane and myself." in shown
     seen = server.json("molotov", "message", "show", message)
     assert (seen["senders"], seen["precedence"]) == (["uk", "us"], "immediate")
-    thread = server.json("molotov", "channel", "thread", "bmm-moscow")
+    thread = server.json("molotov", "channel", "thread", "uk.bmm-moscow")
     assert [m["id"] for m in thread] == [message]
 
     written_id(server, "molotov", "message", "ack", message)

@@ -214,8 +214,8 @@ def test_molotovs_drafts_are_visible_to_the_soviet_side_only_and_never_sent(
     assert "unification" in versions[0].content.body["text"]
     assert "unification" not in versions[1].content.body["text"]
     assert "recrimination" in versions[1].content.body["text"]
-    assert second in {d.id for d in history.node.messages.drafts("su", "moscow")}
-    sent_from = {m.draft for m in history.node.messages.thread("su", "moscow")}
+    assert second in {d.id for d in history.node.messages.drafts("su", "uk.moscow")}
+    sent_from = {m.draft for m in history.node.messages.thread("su", "uk.moscow")}
     assert not sent_from & {first, second}
     for party in OTHERS_OF_SU:
         for entry_id in (first, second):

@@ -358,10 +358,10 @@ def seed_diplomacy(world: World) -> dict[str, Any]:
 
     node = world.node
     made: dict[str, Any] = {}
-    node.messages.open_channel("kerr", "bmm-moscow", "British Military Mission, Moscow", ["su"])
+    node.messages.open_channel("kerr", "uk.bmm-moscow", "British Military Mission, Moscow", ["su"])
     first = node.messages.draft(
         "kerr",
-        "bmm-moscow",
+        "uk.bmm-moscow",
         "Exchange of operational information",
         "As the armies of our three countries converge, the exchange of operational "
         "information will become increasingly important.",
@@ -373,7 +373,7 @@ def seed_diplomacy(world: World) -> dict[str, Any]:
     node.messages.acknowledge("molotov", made["sent"].id)
     made["draft"] = node.messages.draft(
         "kerr",
-        "bmm-moscow",
+        "uk.bmm-moscow",
         "Bomb line on the Danube",
         "We propose that the bomb line follow the Danube until further notice.",
         ["su"],

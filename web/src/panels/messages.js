@@ -54,7 +54,7 @@ export function createMessagesPanel(app) {
     const form = h("form", { class: "small-form" });
     const others = app.parties.filter((p) => p.id !== app.session.party);
     form.append(
-      field("Channel id", h("input", { name: "channel", placeholder: "bmm-moscow", required: true }), { name: "channel" }),
+      field("Channel id", h("input", { name: "channel", placeholder: "uk.bmm-moscow", required: true }), { name: "channel" }),
       field("Name", h("input", { name: "name", placeholder: "British Military Mission, Moscow", required: true }), { name: "name" }),
       h("fieldset", { class: "checks" }, h("legend", { text: "With" }), others.map((p) => h("label", {}, h("input", { type: "checkbox", name: "parties", value: p.id }), ` ${p.id}`))),
       h("div", { class: "form-error", hidden: true }),
