@@ -12,10 +12,34 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: the last instant :func:`format_time` wrote, and its text: the writer formats an entry's
+#: time for its content, its stamp and its row, each time the very same object
+_last: tuple[datetime, str] | None = None
+
+
 def format_time(moment: datetime) -> str:
+    global _last
+    last = _last
+    if last is not None and last[0] is moment:
+        return last[1]
     if moment.tzinfo is None:
         raise ValueError("times must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime writes such a year without leading zeros; keep its text
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), in a third of the time (and
+    # printf-style formatting is twice as fast as an f-string here).
+    text = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond,
+    )
+    _last = (moment, text)
+    return text
 
 
 def parse_time(text: str) -> datetime:
