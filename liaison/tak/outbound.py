@@ -49,7 +49,7 @@ from liaison.store.schema import entries as entries_table
 from liaison.tak.kinds import REPORT, proj_tak_drafts, report_for
 from liaison.tak.render import Rendering, delete_events, render
 
-__all__ = ["LogWaker", "OutboundHub", "PartyTail", "Subscriber", "Wire"]
+__all__ = ["LogWaker", "OutboundHub", "Page", "PartyTail", "Subscriber", "Wire"]
 
 log = logging.getLogger("liaison.tak.outbound")
 
@@ -251,16 +251,73 @@ class Wire:
     """Each event written once per page, however many devices it goes to."""
 
     def __init__(self) -> None:
-        self._bytes: dict[int, bytes] = {}
+        # Keyed by id(), so each event is held too: a freed event's id may be reused by a
+        # new one (a delete made for one device) while the cache lives.
+        self._bytes: dict[int, tuple[CotEvent, bytes]] = {}
 
-    def __call__(self, events: list[CotEvent]) -> bytes:
+    def __call__(self, events: list[CotEvent] | tuple[CotEvent, ...]) -> bytes:
         parts = []
         for event in events:
-            data = self._bytes.get(id(event))
-            if data is None:
-                data = self._bytes[id(event)] = serialize_event(event)
-            parts.append(data)
+            found = self._bytes.get(id(event))
+            if found is None:
+                found = self._bytes[id(event)] = (event, serialize_event(event))
+            parts.append(found[1])
         return b"".join(parts)
+
+
+def _uids(rendering: Rendering) -> tuple[str, ...]:
+    return tuple(e.uid for e in rendering.events)
+
+
+class Page:
+    """One page of a party's renderings, prepared once for every device of the party.
+
+    Why: with many devices, looking at every rendering once per device (is it the device's own
+    position? was the thing sent before under other uids?) was most of the feed's cost. A page
+    that is *plain* — every rendering has events and nothing to delete, and a thing appearing
+    twice keeps its uids — lets a device take the page's bytes whole (serialised once, shared),
+    or all but its own positions, after a few set operations done in C
+    (:meth:`Subscriber.offer`). Any other page goes rendering by rendering, as before.
+    """
+
+    def __init__(self, renderings: list[tuple[int, Rendering]]) -> None:
+        self.renderings = renderings
+        self.wire = Wire()
+        self.first_seq = renderings[0][0] if renderings else 0
+        #: uids of each thing's first and last rendering in the page, by key
+        self.first: dict[str, tuple[str, ...]] = {}
+        self.last: dict[str, tuple[str, ...]] = {}
+        #: where each uid of a unit's rendering is (a device's own position is not echoed)
+        self.unit_uids: dict[str, list[int]] = {}
+        self.plain = True
+        self._pieces: list[bytes | None] = [None] * len(renderings)
+        self._whole: bytes | None = None
+        for i, (_, rendering) in enumerate(renderings):
+            uids = _uids(rendering)
+            key = rendering.key
+            before = self.last.get(key)
+            if not uids or rendering.gone or (before is not None and before != uids):
+                self.plain = False
+                return
+            if before is None:
+                self.first[key] = uids
+            self.last[key] = uids
+            if key.startswith("unit:"):
+                for uid in uids:
+                    self.unit_uids.setdefault(uid, []).append(i)
+
+    def piece(self, i: int) -> bytes:
+        """The events of the ``i``-th rendering, serialised (once)."""
+        data = self._pieces[i]
+        if data is None:
+            data = self._pieces[i] = self.wire(self.renderings[i][1].events)
+        return data
+
+    def whole(self) -> bytes:
+        """Every rendering's events, serialised (once)."""
+        if self._whole is None:
+            self._whole = b"".join(self.piece(i) for i in range(len(self.renderings)))
+        return self._whole
 
 
 @dataclass(eq=False)
@@ -272,43 +329,86 @@ class Subscriber:
     max_pending: int
     own_uids: set[str] = field(default_factory=set)
     queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
-    sent: dict[str, set[str]] = field(default_factory=dict)
+    #: the uids this device was last sent for each thing, by key
+    sent: dict[str, tuple[str, ...]] = field(default_factory=dict)
     overflowed: bool = False
 
-    def offer(self, renderings: list[tuple[int, Rendering]], now: datetime, wire: Wire) -> None:
-        """Queue what this device should receive of ``renderings`` (entries after its start)."""
-        events: list[CotEvent] = []
-        for seq, rendering in renderings:
+    def offer(self, page: Page, now: datetime) -> None:
+        """Queue what this device should receive of ``page`` (entries after its start)."""
+        if self.overflowed:
+            return
+        if page.plain and page.first_seq > self.start:
+            data = self._plain(page)
+            if data is not None:
+                self._put_bytes(data)
+                return
+        parts: list[bytes] = []
+        for i, (seq, rendering) in enumerate(page.renderings):
             if seq <= self.start:
                 continue
-            events += self._events(rendering, now)
-        self._put(events, wire)
+            events = self._events(rendering, now)
+            if not events:
+                continue
+            if len(events) == len(rendering.events):
+                parts.append(page.piece(i))  # no deletes: the rendering's own bytes
+            else:
+                parts.append(page.wire(events))
+        self._put_bytes(b"".join(parts))
+
+    def _plain(self, page: Page) -> bytes | None:
+        """What :meth:`offer` sends of a plain page, with the same bookkeeping; or None when
+        this device needs the page rendering by rendering (a thing sent under other uids)."""
+        sent = self.sent
+        skip: set[int] = set()
+        skip_keys: set[str] = set()
+        if page.unit_uids and self.own_uids:
+            for uid in page.unit_uids.keys() & self.own_uids:
+                skip.update(page.unit_uids[uid])
+            # In a plain page a thing keeps its uids, so all of its renderings are skipped.
+            skip_keys = {page.renderings[i][1].key for i in skip}
+        for key in sent.keys() & page.first.keys():
+            if key not in skip_keys and sent[key] != page.first[key]:
+                return None  # sent before under other uids: deletes are due
+        kept = [(key, sent.get(key)) for key in skip_keys]
+        sent.update(page.last)
+        for key, before in kept:
+            if before is None:
+                del sent[key]
+            else:
+                sent[key] = before
+        if not skip:
+            return page.whole()
+        return b"".join(page.piece(i) for i in range(len(page.renderings)) if i not in skip)
 
     def _events(self, rendering: Rendering, now: datetime) -> list[CotEvent]:
         if rendering.key.startswith("unit:") and any(
             e.uid in self.own_uids for e in rendering.events
         ):
             return []  # the device's own position, echoed back: it knows where it is
-        uids = {e.uid for e in rendering.events}
+        uids = _uids(rendering)
         before = self.sent.pop(rendering.key, None)
         if uids:
             self.sent[rendering.key] = uids
         if before is None and not rendering.gone:
             # The common case, a thing this device has not been sent before: nothing to delete.
             return list(rendering.events)
-        gone = ((before or set()) | set(rendering.gone)) - uids
+        gone = (set(before or ()) | set(rendering.gone)) - set(uids)
         if not gone:
             return list(rendering.events)
         return [*rendering.events, *delete_events(sorted(gone), now)]
 
     def _put(self, events: list[CotEvent], wire: Wire) -> None:
-        if not events or self.overflowed:
+        if events:
+            self._put_bytes(wire(events))
+
+    def _put_bytes(self, data: bytes) -> None:
+        if not data or self.overflowed:
             return
         if self.queue.qsize() >= self.max_pending:
             self.overflowed = True
             self.queue.put_nowait(None)
             return
-        self.queue.put_nowait(wire(events))
+        self.queue.put_nowait(data)
 
 
 class PartyTail:
@@ -377,11 +477,12 @@ class PartyTail:
                 await asyncio.sleep(hub.poll_seconds)
                 continue
             now = utcnow()
-            wire = Wire()
             for _, rendering in page:
                 self._keep(rendering)
-            for subscriber in list(self.subscribers):
-                subscriber.offer(page, now, wire)
+            if page:
+                prepared = Page(page)
+                for subscriber in list(self.subscribers):
+                    subscriber.offer(prepared, now)
             self.cursor = max(self.cursor, cursor)
             if self.cursor >= hub.waker.size:
                 await hub.waker.wait_beyond(self.cursor, timeout=hub.poll_seconds * 4)

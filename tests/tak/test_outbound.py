@@ -10,7 +10,7 @@ from __future__ import annotations
 from liaison.cot import CotEvent, CotFramer, delete_event, parse_event, serialize_events
 from liaison.domain.time import utcnow
 from liaison.tak import tak_for
-from liaison.tak.outbound import Subscriber, Wire, read_page, read_snapshot
+from liaison.tak.outbound import Page, Subscriber, read_page, read_snapshot
 from liaison.tak.render import Rendering, type_from_symbol, unit_uid
 from tests.conftest import World
 from tests.picture.support import END, operation, square, unit
@@ -111,9 +111,9 @@ def test_a_device_is_not_sent_its_own_position_and_gets_deletes_for_what_went() 
         now = utcnow()
         mine = position("MINE")
         other = position("OTHER")
-        subscriber.offer([(1, Rendering("unit:uk/MINE", (mine,)))], now, Wire())
-        subscriber.offer([(2, Rendering("unit:uk/OTHER", (other,)))], now, Wire())
-        subscriber.offer([(3, Rendering("unit:uk/OTHER", ()))], now, Wire())
+        subscriber.offer(Page([(1, Rendering("unit:uk/MINE", (mine,)))]), now)
+        subscriber.offer(Page([(2, Rendering("unit:uk/OTHER", (other,)))]), now)
+        subscriber.offer(Page([(3, Rendering("unit:uk/OTHER", ()))]), now)
         chunks = [subscriber.queue.get_nowait() for _ in range(subscriber.queue.qsize())]
         sent = [parse_event(f) for c in chunks if c for f in _frames(c)]
         assert [e.uid for e in sent] == ["OTHER", sent[1].uid]
@@ -128,7 +128,7 @@ def test_a_slow_device_is_cut_off_not_buffered_without_limit() -> None:
         subscriber = Subscriber("uk", start=0, max_pending=3, own_uids=set())
         for n in range(5):
             rendering = Rendering(f"unit:uk/{n}", (position(f"U{n}"),))
-            subscriber.offer([(n + 1, rendering)], utcnow(), Wire())
+            subscriber.offer(Page([(n + 1, rendering)]), utcnow())
         assert subscriber.overflowed
         assert subscriber.queue.qsize() == 4  # three batches, then the end
 
