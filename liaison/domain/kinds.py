@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -25,15 +25,45 @@ from liaison.domain.mandate import Mandate, check_topic
 from liaison.domain.party import ALL_PARTIES, check_identifier
 from liaison.domain.roles import Role
 from liaison.errors import InvalidBody, UnknownKind
+from liaison.ledger.canonical import FrozenDict, freeze
 from liaison.ledger.signing import BadKeyError, check_public_key
 
-__all__ = ["KINDS", "Body", "KindRegistry", "KindSpec"]
+__all__ = ["KINDS", "Body", "KindRegistry", "KindSpec", "ValidBody"]
 
 
 class Body(BaseModel):
     """Base of every body schema: strict, closed, and float-free."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+    @classmethod
+    def fast_normal(cls, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The normal form of ``data`` computed without the model, or None to use the model.
+
+        A schema on the hot path (a unit report, a TAK report) overrides this for the inputs
+        it sees there. The contract, which a property test checks for each override: when this
+        returns a value, the model validates ``data`` too, to the very same normal form; any
+        input it is not sure of gets None (never an error), and the model decides. What it
+        returns holds only :class:`~liaison.ledger.canonical.FrozenDict` and ``FrozenList``
+        containers, strings, ``None``, ``bool`` and safe integers.
+        """
+        return None
+
+
+class ValidBody(FrozenDict):
+    """A body as :meth:`KindSpec.validate` returned it: the normal form, frozen at every depth,
+    with the spec that validated it.
+
+    Why a type: the writer checks every body it appends, and a body already validated by the
+    same spec (the ingest's unit reports, the picture service's bodies) need not be validated
+    again. Only :meth:`KindSpec.validate` makes one, and it cannot be changed afterwards, so it
+    is still what was validated; a body that came from JSON (the API, a member's signed
+    content) is a plain ``dict`` and always validated in the writer.
+    """
+
+    __slots__ = ("spec",)
+
+    spec: KindSpec
 
 
 @dataclass(frozen=True)
@@ -46,10 +76,25 @@ class KindSpec:
     #: the mandate topic a body falls under (None = no topic check)
     topic: Callable[[Mapping[str, Any]], str | None] = lambda body: None
 
-    def validate(self, body: Any) -> dict[str, Any]:
-        """Validate a body and return its normal form (what is signed)."""
+    def validate(self, body: Any) -> ValidBody:
+        """Validate a body and return its normal form (what is signed), frozen."""
         if not isinstance(body, Mapping):
             raise InvalidBody(f"the body of a {self.name} entry must be a JSON object")
+        fast = self.body.fast_normal(body)
+        if fast is not None:
+            valid = ValidBody(fast)
+            valid._plain = True  # by the contract of fast_normal
+        else:
+            valid = ValidBody({key: freeze(item) for key, item in self.normal(body).items()})
+        valid.spec = self
+        return valid
+
+    def validated(self, body: object) -> TypeGuard[ValidBody]:
+        """Whether ``body`` is this spec's own :meth:`validate` result (no need to check it)."""
+        return type(body) is ValidBody and getattr(body, "spec", None) is self
+
+    def normal(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The model's normal form of ``body`` (plain, mutable); InvalidBody if it does not fit."""
         try:
             model = self.body.model_validate(dict(body))
         except ValidationError as exc:

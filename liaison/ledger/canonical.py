@@ -18,7 +18,15 @@ from typing import Any
 
 import rfc8785
 
-__all__ = ["MAX_SAFE_INTEGER", "CanonicalError", "canonical_bytes", "sha256"]
+__all__ = [
+    "MAX_SAFE_INTEGER",
+    "CanonicalError",
+    "FrozenDict",
+    "FrozenList",
+    "canonical_bytes",
+    "freeze",
+    "sha256",
+]
 
 #: The largest integer I-JSON guarantees to round-trip (2**53 - 1).
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -26,6 +34,54 @@ MAX_SAFE_INTEGER = 2**53 - 1
 
 class CanonicalError(ValueError):
     """A value cannot be put into signed bytes; the message names the path."""
+
+
+def _immutable(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(f"a {type(self).__name__} cannot be changed; copy it (dict(...), list(...))")
+
+
+class FrozenDict(dict[str, Any]):
+    """A JSON object that cannot be changed after it is built (by :func:`freeze`).
+
+    A ``dict`` still, so that it compares, reads and serialises as the plain object it holds;
+    every method that would change it raises ``TypeError``. A copy (``copy``, ``deepcopy``,
+    pickling) is a plain, mutable ``dict``. ``_plain`` remembers whether the value is made of
+    what :func:`canonical_bytes` writes on its fast path, which cannot change either.
+    """
+
+    __slots__ = ("_plain",)
+
+    _plain: bool
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _immutable
+    __ior__ = _immutable
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self),))
+
+
+class FrozenList(list[Any]):
+    """A JSON array that cannot be changed after it is built (see :class:`FrozenDict`)."""
+
+    __slots__ = ()
+
+    __setitem__ = __delitem__ = append = extend = insert = pop = remove = clear = _immutable
+    sort = reverse = __iadd__ = __imul__ = _immutable
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (list(self),))
+
+
+def freeze(value: Any) -> Any:
+    """``value`` with every ``dict`` and ``list`` in it (at any depth) copied into a
+    :class:`FrozenDict` or :class:`FrozenList`; other values are kept as they are (a tuple
+    or another mapping is not JSON to the fast path, and stays what it is)."""
+    kind = type(value)
+    if kind is dict or kind is FrozenDict:
+        return FrozenDict({key: freeze(item) for key, item in value.items()})
+    if kind is list or kind is FrozenList:
+        return FrozenList([freeze(item) for item in value])
+    return value
 
 
 def _check(value: Any, path: str) -> None:
@@ -60,6 +116,9 @@ def _plain(value: Any) -> bool:
     ``str``, ``bool``, ``None`` and safe ``int``: values the standard library's C JSON
     encoder writes in exactly the RFC 8785 bytes.
 
+    A :class:`FrozenDict` or :class:`FrozenList` counts as the ``dict`` or ``list`` it holds
+    (the C encoder writes a subclass as its base), and a frozen object's answer is kept.
+
     Why that holds: RFC 8785 escapes strings as ECMAScript's JSON.stringify does, which
     is the set ``json`` escapes (quote, backslash, the short escapes, lower-case
     ``u00xx`` for the other control characters, nothing else); it prints integers in
@@ -79,8 +138,18 @@ def _plain(value: Any) -> bool:
             if type(key) is not str or not key.isascii() or not _plain(item):
                 return False
         return True
-    if kind is list:
+    if kind is list or kind is FrozenList:
         return all(_plain(item) for item in value)
+    if isinstance(value, FrozenDict):
+        # Frozen: whether it is plain is found once (or known when it was built) and kept.
+        try:
+            return bool(value._plain)
+        except AttributeError:
+            known = all(
+                type(key) is str and key.isascii() and _plain(item) for key, item in value.items()
+            )
+            value._plain = known
+            return known
     return False
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -53,7 +53,9 @@ from liaison.geometry import (
     parse_position,
 )
 from liaison.geometry.canonical import metres_to_mm
+from liaison.geometry.earth import COORD_SCALE
 from liaison.geometry.errors import GeometryErrorCode
+from liaison.ledger.canonical import FrozenDict, FrozenList
 
 __all__ = [
     "AcknowledgeBody",
@@ -258,6 +260,104 @@ class OperationBody(Body):
     _k = field_validator("kind")(check_kind)
 
 
+# What the fast path of a unit report accepts: a subset of what the model accepts, matched in
+# full and in ASCII (the model's own checks let a few odd values through to later checks).
+_FAST_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_FAST_SIDC = re.compile(r"[A-Z0-9*\-]{15}|[0-9]{20}|[0-9]{30}")
+_UNIT_FIELDS = frozenset(
+    {"unit", "name", "position", "time", "stale_time", "symbol_code", "heading_mdeg", "speed_mmps"}
+)
+_UNIT_REQUIRED = frozenset({"unit", "position", "time", "stale_time", "symbol_code"})
+_NUMBER = (int, float)
+
+
+def _fast_degrees(value: object, limit: float) -> int | None:
+    """A coordinate in 1e-7 degree as the model writes it (quantised, then scaled), or None."""
+    if type(value) not in _NUMBER or not -limit <= value <= limit:  # type: ignore[operator]
+        return None  # not a number, out of range, or NaN
+    number = float(value)  # type: ignore[arg-type]
+    return round(round(number * COORD_SCALE) / COORD_SCALE * COORD_SCALE)
+
+
+def _fast_point(value: object) -> FrozenDict | None:
+    """A GeoJSON or float-free Point in float-free form, as :func:`normal_position` writes it."""
+    if type(value) is not dict and type(value) is not FrozenDict:
+        return None
+    assert isinstance(value, dict)
+    if len(value) != 2 or value.get("type") != "Point":
+        return None
+    if "coordinates" in value:
+        raw = value["coordinates"]
+        if type(raw) not in (list, tuple, FrozenList) or len(raw) != 2:
+            return None
+        lon, lat = _fast_degrees(raw[0], 180.0), _fast_degrees(raw[1], 90.0)
+    elif "coordinates_e7" in value:
+        raw = value["coordinates_e7"]
+        if type(raw) not in (list, FrozenList) or len(raw) != 2:
+            return None
+        if type(raw[0]) is not int or type(raw[1]) is not int:
+            return None
+        lon = _fast_degrees(raw[0] / COORD_SCALE, 180.0)
+        lat = _fast_degrees(raw[1] / COORD_SCALE, 90.0)
+    else:
+        return None
+    if lon is None or lat is None:
+        return None
+    return FrozenDict({"type": "Point", "coordinates_e7": FrozenList([lon, lat])})
+
+
+def _fast_instant(value: object) -> tuple[str, datetime] | None:
+    """An instant's canonical text and UTC datetime, as :func:`normal_instant` gives, or None."""
+    if type(value) is datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            return None
+        moment = value.astimezone(UTC)
+    elif type(value) is str:
+        try:
+            moment = parse_instant(value).astimezone(UTC)
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.year < 1000:
+        return None
+    return encode_instant(moment), moment
+
+
+def _fast_unit(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """:meth:`UnitBody.fast_normal`: the plain cases of a unit report, checked as the model
+    and its ``_valid`` check them, without building a position or a unit model."""
+    keys = data.keys()
+    if not keys >= _UNIT_REQUIRED or not keys <= _UNIT_FIELDS:
+        return None
+    unit, name, symbol = data["unit"], data.get("name", ""), data["symbol_code"]
+    if type(unit) is not str or not _FAST_REF.fullmatch(unit):
+        return None
+    if type(name) is not str or len(name) > 200 or not name.isprintable():
+        return None
+    if type(symbol) is not str or not _FAST_SIDC.fullmatch(symbol):
+        return None
+    heading, speed = data.get("heading_mdeg"), data.get("speed_mmps")
+    if heading is not None and (type(heading) is not int or not 0 <= heading < 360_000):
+        return None
+    if speed is not None and (type(speed) is not int or not 0 <= speed < 100_000_000):
+        return None
+    position = _fast_point(data["position"])
+    time, stale = _fast_instant(data["time"]), _fast_instant(data["stale_time"])
+    if position is None or time is None or stale is None or not time[1] < stale[1]:
+        return None
+    return {
+        "unit": unit,
+        "name": name,
+        "position": position,
+        "time": time[0],
+        "stale_time": stale[0],
+        "symbol_code": symbol,
+        "heading_mdeg": heading,
+        "speed_mmps": speed,
+    }
+
+
 class UnitBody(Body):
     """One position report of a unit: current from ``time`` until ``stale_time``."""
 
@@ -273,6 +373,11 @@ class UnitBody(Body):
     _u = field_validator("unit")(lambda v: check_ref(v, "unit"))
     _p = field_validator("position", mode="before")(normal_position)
     _t = field_validator("time", "stale_time", mode="before")(normal_instant)
+
+    @classmethod
+    def fast_normal(cls, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        # Every position report of every device comes through here, twice before this path.
+        return _fast_unit(data)
 
     @model_validator(mode="after")
     def _valid(self) -> UnitBody:

@@ -328,7 +328,8 @@ class RecordService:
         if job.signed_content is not None:
             return self._build_signed(batch, job, now)
         spec = self.kinds.get(job.kind)
-        body = spec.validate(job.body)
+        # A body this very spec validated (and froze) is its normal form already.
+        body = job.body if spec.validated(job.body) else spec.validate(job.body)
         if job.author == NODE_AUTHOR:
             party: str | None = None
             authority = None

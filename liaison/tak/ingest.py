@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +48,7 @@ from liaison.cot import (
     serialize_event,
 )
 from liaison.domain.entry import StoredEntry
+from liaison.domain.kinds import KINDS
 from liaison.domain.time import format_time
 from liaison.errors import LiaisonError, NotFound
 from liaison.geometry import decode_instant, encode_instant
@@ -93,6 +94,16 @@ def _chunks(positions: list[_Position]) -> list[tuple[list[str] | None, list[_Po
             size += length
         out.append((release, chunk))
     return out
+
+
+def _report_body(items: list[dict[str, Any]]) -> Mapping[str, Any]:
+    """The report entry's body, validated here (the writer, which every append waits on, then
+    need not); one that does not validate goes as it is, for the writer to refuse."""
+    body = {"reports": items}
+    try:
+        return KINDS.get(REPORT).validate(body)
+    except LiaisonError:
+        return body
 
 
 @dataclass(frozen=True)
@@ -233,8 +244,8 @@ class Ingest:
         for release, chunk in _chunks(positions):
             # The report goes first, so whoever reads a unit report finds it already there.
             report_at = len(requests)
-            items = [item for _, _, item, _ in chunk]
-            requests.append(AppendRequest(member, REPORT, {"reports": items}, release=release))
+            report = _report_body([item for _, _, item, _ in chunk])
+            requests.append(AppendRequest(member, REPORT, report, release=release))
             latest: dict[str, tuple[str, int, dict[str, Any]]] = {}
             for i, body, _, _ in chunk:
                 if body["time"] >= latest.get(body["unit"], ("", -1, body))[0]:

@@ -25,8 +25,10 @@ device reports and proposes; committing forces stays with commanders.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -40,6 +42,7 @@ from liaison.domain.roles import Role
 from liaison.domain.time import format_time
 from liaison.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from liaison.geometry import GeometryError, decode_instant, decode_shape
+from liaison.ledger.canonical import FrozenDict, FrozenList
 from liaison.picture.bodies import check_entry_id, check_ref, normal_instant
 from liaison.picture.kinds import PICTURE_TOPIC
 from liaison.projections import PROJECTORS, Projector, Rows, insert_rows
@@ -146,6 +149,63 @@ class ReportBody(Body):
     """The CoT events behind unit reports appended right after this entry."""
 
     reports: list[ReportItem] = Field(min_length=1, max_length=MAX_REPORTS)
+
+    @classmethod
+    def fast_normal(cls, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        # The ingest's own report bodies: event texts it just wrote, times in canonical form.
+        if data.keys() != {"reports"}:
+            return None
+        reports = data["reports"]
+        if type(reports) not in (list, FrozenList) or not 1 <= len(reports) <= MAX_REPORTS:
+            return None
+        items = []
+        for item in reports:
+            normal = _fast_item(item)
+            if normal is None:
+                return None
+            items.append(normal)
+        return {"reports": FrozenList(items)}
+
+
+_ITEM_FIELDS = frozenset({"unit", "time", "event", "warnings"})
+_ITEM_REQUIRED = frozenset({"unit", "time", "event"})
+_FAST_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_CANONICAL_INSTANT = re.compile(
+    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z"
+)
+
+
+def _fast_item(item: object) -> FrozenDict | None:
+    """A report item in normal form when it plainly is one (see :meth:`Body.fast_normal`)."""
+    if type(item) is not dict and type(item) is not FrozenDict:
+        return None
+    assert isinstance(item, dict)
+    keys = item.keys()
+    if not keys >= _ITEM_REQUIRED or not keys <= _ITEM_FIELDS:
+        return None
+    unit, time, event = item["unit"], item["time"], item["event"]
+    warnings = item.get("warnings", [])
+    if type(unit) is not str or not _FAST_REF.fullmatch(unit):
+        return None
+    # A canonical instant (four-digit year from 1000, microseconds only when not zero) is its
+    # own normal form.
+    if type(time) is not str or not _CANONICAL_INSTANT.fullmatch(time) or time[-8:] == ".000000Z":
+        return None
+    try:
+        datetime.fromisoformat(time[:-1])  # a real instant (no 13th month)
+    except ValueError:
+        return None
+    # An event text this process wrote is in normal form (see :data:`_WRITTEN`).
+    if type(event) is not str or len(event) > _MAX_EVENT_CHARS or event not in _WRITTEN:
+        return None
+    if type(warnings) not in (list, FrozenList) or len(warnings) > _MAX_WARNINGS:
+        return None
+    for warning in warnings:
+        if type(warning) is not str or len(warning) > 500:
+            return None
+    return FrozenDict(
+        {"unit": unit, "time": time, "event": event, "warnings": FrozenList(warnings)}
+    )
 
 
 class DraftBody(Body):

@@ -7,6 +7,8 @@ not, ``canonical_bytes`` returns exactly ``rfc8785.dumps`` or raises
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections import OrderedDict
 from typing import Any
 
@@ -15,7 +17,14 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liaison.ledger.canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_bytes
+from liaison.ledger.canonical import (
+    MAX_SAFE_INTEGER,
+    CanonicalError,
+    FrozenDict,
+    FrozenList,
+    canonical_bytes,
+    freeze,
+)
 
 # Every code point, control characters, non-ASCII, astral planes and lone surrogates included.
 text = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=12)
@@ -76,3 +85,37 @@ def test_edge_cases(value: Any) -> None:
 def test_refusals(value: Any) -> None:
     with pytest.raises(CanonicalError):
         canonical_bytes(value)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(values)
+def test_frozen_values_have_the_same_bytes(value: Any) -> None:
+    expected = reference(value)
+    frozen = freeze(value)
+    assert frozen == value
+    for _ in range(2):  # the second time from what the frozen object remembers
+        if expected is None:
+            with pytest.raises(CanonicalError):
+                canonical_bytes(frozen)
+        else:
+            assert canonical_bytes(frozen) == expected
+
+
+def test_frozen_values_cannot_change_and_copy_as_plain_ones() -> None:
+    frozen = freeze({"a": [1, {"b": 2}]})
+    assert isinstance(frozen, FrozenDict)
+    assert isinstance(frozen["a"], FrozenList)
+    with pytest.raises(TypeError):
+        frozen["c"] = 3
+    with pytest.raises(TypeError):
+        frozen.update(c=3)
+    with pytest.raises(TypeError):
+        frozen["a"].append(3)
+    with pytest.raises(TypeError):
+        frozen["a"][1]["b"] = 3
+    assert frozen == {"a": [1, {"b": 2}]}
+    copied = copy.deepcopy(frozen)
+    copied["a"][1]["b"] = 3
+    assert type(copied) is dict
+    assert type(copied["a"]) is list
+    assert pickle.loads(pickle.dumps(frozen)) == {"a": [1, {"b": 2}]}
