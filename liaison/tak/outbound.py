@@ -518,8 +518,12 @@ class OutboundHub:
             # The tail runs while it has subscribers; this one keeps it alive while it starts.
             tail.subscribers.add(subscriber)
             tail.task = asyncio.create_task(tail.run(), name=f"liaison-tak-tail-{party}")
-            await tail.ready.wait()
-            tail.subscribers.discard(subscriber)
+            try:
+                await tail.ready.wait()
+            finally:
+                # Also when the device goes while the tail starts (the wait is cancelled):
+                # left behind, this placeholder would be fed every page, never read.
+                tail.subscribers.discard(subscriber)
         else:
             await tail.ready.wait()
         tail.join(subscriber, utcnow())

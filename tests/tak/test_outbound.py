@@ -7,6 +7,9 @@ check the same over real connections.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from liaison.cot import CotEvent, CotFramer, delete_event, parse_event, serialize_events
 from liaison.domain.time import utcnow
 from liaison.tak import tak_for
@@ -145,3 +148,29 @@ def test_types_from_symbols() -> None:
 
 def _frames(chunk: bytes) -> list[bytes]:
     return CotFramer().feed(chunk)
+
+
+def test_a_device_gone_while_its_partys_tail_starts_leaves_nothing_behind(
+    sqlite_world: World,
+) -> None:
+    from liaison.tak.outbound import OutboundHub
+
+    async def scenario() -> None:
+        hub = OutboundHub(sqlite_world.node)
+        try:
+            joining = asyncio.ensure_future(hub.subscribe("uk", set()))
+            for _ in range(3):
+                await asyncio.sleep(0)
+            tail = hub._tails["uk"]
+            assert not tail.ready.is_set()  # still reading the party's snapshot
+            joining.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await joining
+            assert tail.task is not None
+            # With nobody subscribed, the tail stops after its snapshot.
+            await asyncio.wait_for(tail.task, timeout=10)
+            assert tail.subscribers == set()
+        finally:
+            await hub.close()
+
+    run_async(scenario())
