@@ -39,16 +39,21 @@ from __future__ import annotations
 
 import math
 import re
-import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
 from liaison.cot.errors import CotError, CotErrorCode, CotWarning
-from liaison.cot.values import decimal_problem, parse_decimal
-from liaison.cot.xmlsafe import canonical_children
+from liaison.cot.values import (
+    MAX_DECIMAL_DIGITS,
+    MAX_DECIMAL_EXPONENT,
+    decimal_problem,
+    parse_decimal,
+)
+from liaison.cot.xmlsafe import XmlElement, canonical_children
 
 __all__ = [
     "UNKNOWN",
@@ -72,6 +77,12 @@ __all__ = [
 UNKNOWN: Final = Decimal("9999999")
 #: Heights and errors beyond this are refused; the Moon is 3.8e8 m away.
 _MAX_METRES: Final = Decimal("1e9")
+_MIN_METRES: Final = -_MAX_METRES
+_ZERO: Final = Decimal(0)
+_LAT_MIN: Final = Decimal(-90)
+_LAT_MAX: Final = Decimal(90)
+_LON_MIN: Final = Decimal(-180)
+_LON_MAX: Final = Decimal(180)
 
 _TYPE: Final = re.compile(r"\w+(?:-\w+)*(?:;[^;]*)?", re.ASCII)
 _HOW: Final = re.compile(r"\w+(?:-\w+)*", re.ASCII)
@@ -98,6 +109,16 @@ def base_type(cot_type: str) -> str:
 def _check_number(
     value: object, name: str, low: Decimal | None, high: Decimal | None, code: CotErrorCode
 ) -> Decimal:
+    if type(value) is Decimal:  # decimal_problem's test inline first, as this is hot
+        _, digits, exponent = value.as_tuple()
+        if (
+            type(exponent) is int
+            and len(digits) <= MAX_DECIMAL_DIGITS
+            and -MAX_DECIMAL_EXPONENT <= exponent <= MAX_DECIMAL_EXPONENT
+            and (low is None or value >= low)
+            and (high is None or value <= high)
+        ):
+            return value
     if not isinstance(value, Decimal):
         raise CotError(code, f"{name} must be a Decimal, not {type(value).__name__}")
     problem = decimal_problem(value)
@@ -124,10 +145,10 @@ class LatLon:
 
     def __post_init__(self) -> None:
         """Refuse positions that are not on Earth, whoever builds them."""
-        _check_number(self.lat, "lat", Decimal(-90), Decimal(90), "bad_point")
-        _check_number(self.lon, "lon", Decimal(-180), Decimal(180), "bad_point")
+        _check_number(self.lat, "lat", _LAT_MIN, _LAT_MAX, "bad_point")
+        _check_number(self.lon, "lon", _LON_MIN, _LON_MAX, "bad_point")
         if self.hae is not None:
-            _check_number(self.hae, "hae", -_MAX_METRES, _MAX_METRES, "bad_point")
+            _check_number(self.hae, "hae", _MIN_METRES, _MAX_METRES, "bad_point")
 
     @classmethod
     def from_floats(cls, lat: float, lon: float, hae: float | None = None) -> LatLon:
@@ -155,11 +176,11 @@ class CotPoint:
 
     def __post_init__(self) -> None:
         """Refuse coordinates out of range, non-finite or absurdly long."""
-        _check_number(self.lat, "lat", Decimal(-90), Decimal(90), "bad_point")
-        _check_number(self.lon, "lon", Decimal(-180), Decimal(180), "bad_point")
-        _check_number(self.hae, "hae", -_MAX_METRES, _MAX_METRES, "bad_point")
-        _check_number(self.ce, "ce", Decimal(0), _MAX_METRES, "bad_point")
-        _check_number(self.le, "le", Decimal(0), _MAX_METRES, "bad_point")
+        _check_number(self.lat, "lat", _LAT_MIN, _LAT_MAX, "bad_point")
+        _check_number(self.lon, "lon", _LON_MIN, _LON_MAX, "bad_point")
+        _check_number(self.hae, "hae", _MIN_METRES, _MAX_METRES, "bad_point")
+        _check_number(self.ce, "ce", _ZERO, _MAX_METRES, "bad_point")
+        _check_number(self.le, "le", _ZERO, _MAX_METRES, "bad_point")
 
     @classmethod
     def from_floats(
@@ -320,6 +341,8 @@ def _check_text(value: object, name: str, *, max_length: int = _MAX_TEXT) -> str
 
 
 def _check_time(value: object, name: str) -> datetime:
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value  # as the parser makes them; astimezone(UTC) would return it as it is
     if not isinstance(value, datetime):
         raise CotError("bad_time", f"{name} must be a datetime")
     if value.tzinfo is None or value.utcoffset() != timedelta(0):
@@ -327,7 +350,7 @@ def _check_time(value: object, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _decimal_attribute(element: ET.Element, name: str, code: CotErrorCode) -> Decimal:
+def _decimal_attribute(element: XmlElement, name: str, code: CotErrorCode) -> Decimal:
     text = element.get(name)
     parsed = None if text is None else parse_decimal(text)
     if parsed is None:
@@ -335,7 +358,7 @@ def _decimal_attribute(element: ET.Element, name: str, code: CotErrorCode) -> De
     return parsed[0]
 
 
-def _link(element: ET.Element) -> CotLink:
+def _link(element: XmlElement) -> CotLink:
     point_text = element.get("point")
     return CotLink(
         uid=element.get("uid"),
@@ -347,10 +370,9 @@ def _link(element: ET.Element) -> CotLink:
     )
 
 
-def _ellipse(children: Sequence[ET.Element]) -> Ellipse | None:
-    for child in children:
-        if child.tag != "shape":
-            continue
+def _ellipse(shapes: Sequence[XmlElement]) -> Ellipse | None:
+    """The first ``<shape><ellipse>`` among the detail's ``<shape>`` children."""
+    for child in shapes:
         found = child.find("ellipse")
         if found is None:
             continue
@@ -399,6 +421,41 @@ def _geometry(
     return None
 
 
+class _Handover(threading.local):
+    """Detail trees :func:`~liaison.cot.parse.parse_event` has just parsed, for its event.
+
+    The parser writes each detail string from a tree it has just parsed, with
+    the same limits, so parsing the strings again in ``__post_init__`` would
+    only rebuild those trees. The handover is matched by the identity of the
+    very tuple the parser built, on this thread, and used once; every other
+    construction (a builder, :func:`dataclasses.replace`, anyone's own strings)
+    still has its strings parsed and checked.
+    """
+
+    def __init__(self) -> None:
+        self.detail: tuple[str, ...] | None = None
+        self.children: list[XmlElement] = []
+
+
+_HANDOVER: Final = _Handover()
+
+
+def _from_parsed_detail(
+    detail: tuple[str, ...], children: list[XmlElement], build: Callable[[], CotEvent]
+) -> CotEvent:
+    """``build()``, letting the event take ``children`` as the trees of ``detail``.
+
+    For :mod:`liaison.cot.parse` only: ``detail`` must be the canonical forms of
+    ``children``, written by :func:`~liaison.cot.xmlsafe.canonical_element`
+    from a document parsed within :data:`~liaison.cot.xmlsafe.DEFAULT_LIMITS`.
+    """
+    _HANDOVER.detail, _HANDOVER.children = detail, children
+    try:
+        return build()
+    finally:
+        _HANDOVER.detail, _HANDOVER.children = None, []
+
+
 @dataclass(frozen=True)
 class CotEvent:
     """One CoT ``<event>``; see the module docstring for what is stored and what is derived.
@@ -440,7 +497,10 @@ class CotEvent:
         ):
             raise CotError("bad_attribute", f"how {str(self.how)[:64]!r} is not a CoT how")
         for name in ("time", "start", "stale"):
-            object.__setattr__(self, name, _check_time(getattr(self, name), name))
+            value = getattr(self, name)
+            checked = _check_time(value, name)
+            if checked is not value:
+                object.__setattr__(self, name, checked)
         if not isinstance(self.point, CotPoint):
             raise CotError("missing_point", "point must be a CotPoint")
         for name in ("access", "caveat", "releasable_to", "opex"):
@@ -453,17 +513,35 @@ class CotEvent:
             raise CotError("bad_detail", "detail must be a tuple of canonical XML strings")
         if not all(isinstance(xml, str) for xml in self.detail):
             raise CotError("bad_detail", "detail must be a tuple of canonical XML strings")
-        children = canonical_children(self.detail)
-        contact = next((c for c in children if c.tag == "contact"), None)
-        remarks = next((c for c in children if c.tag == "remarks"), None)
-        links = tuple(_link(c) for c in children if c.tag == "link")
+        children: list[XmlElement]
+        if not self.detail:
+            children = []
+        elif _HANDOVER.detail is self.detail:
+            children = _HANDOVER.children  # the parser's own trees of these very strings
+            _HANDOVER.detail, _HANDOVER.children = None, []
+        else:
+            children = canonical_children(self.detail)
+        contact = remarks = None
+        linked: list[CotLink] = []
+        shapes: list[XmlElement] = []
+        for child in children:
+            tag = child.tag
+            if tag == "link":
+                linked.append(_link(child))
+            elif tag == "contact":
+                contact = child if contact is None else contact
+            elif tag == "remarks":
+                remarks = child if remarks is None else remarks
+            elif tag == "shape":
+                shapes.append(child)
+        links = tuple(linked)
         kind = base_type(self.type)
         if kind == "t-x-d-d" and not any(link.uid for link in links):
             raise CotError("delete_without_target", "a t-x-d-d delete needs <link uid='...'>")
         object.__setattr__(self, "callsign", None if contact is None else contact.get("callsign"))
         object.__setattr__(self, "remarks", None if remarks is None else (remarks.text or ""))
         object.__setattr__(self, "links", links)
-        object.__setattr__(self, "geometry", _geometry(kind, links, _ellipse(children), self.point))
+        object.__setattr__(self, "geometry", _geometry(kind, links, _ellipse(shapes), self.point))
 
     @property
     def base_type(self) -> str:

@@ -29,26 +29,27 @@ Decisions where CoT is silent:
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Final
 
 from liaison.cot.errors import CotError, CotWarning, CotWarningCode
 from liaison.cot.framing import DEFAULT_MAX_EVENT_BYTES, CotFramer
-from liaison.cot.model import UNKNOWN, CotEvent, CotPoint, valid_qos
+from liaison.cot.model import UNKNOWN, CotEvent, CotPoint, _from_parsed_detail, valid_qos
 from liaison.cot.values import ParsedTime, parse_decimal, parse_time
-from liaison.cot.xmlsafe import DEFAULT_LIMITS, XmlLimits, canonical_element, parse_document
+from liaison.cot.xmlsafe import (
+    DEFAULT_LIMITS,
+    XmlElement,
+    XmlLimits,
+    canonical_element,
+    parse_document,
+)
 
 __all__ = ["StreamResult", "parse_event", "parse_stream"]
 
 _REQUIRED: Final = ("version", "uid", "type", "how", "time", "start", "stale")
-_OPTIONAL: Final = {
-    "access": "access",
-    "caveat": "caveat",
-    "releasableTo": "releasable_to",
-    "qos": "qos",
-    "opex": "opex",
-}
+_OPTIONAL: Final = ("access", "caveat", "releasableTo", "qos", "opex")
+_KNOWN: Final = frozenset(_REQUIRED + _OPTIONAL)
 _UTF8_NAMES: Final = frozenset({"utf-8", "utf8"})
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 
@@ -74,6 +75,8 @@ def _check_bytes(data: bytes, max_bytes: int) -> None:
         raise CotError(
             "not_utf8", "the event is UTF-16 or contains NUL bytes; CoT streams are UTF-8"
         )
+    if data.isascii():  # ASCII is UTF-8, and checking that is much cheaper than decoding
+        return
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -115,34 +118,62 @@ def _time_warnings(times: dict[str, ParsedTime], warnings: _Warnings) -> None:
         warnings.add("start_before_time", "start is earlier than time")
 
 
-def _point(element: ET.Element, warnings: _Warnings) -> CotPoint:
-    values = {}
-    for name in ("lat", "lon", "hae", "ce", "le"):
-        text = element.get(name)
-        if text is None:
-            if name in ("lat", "lon"):
-                raise CotError("missing_attribute", f"<point> has no {name}")
-            warnings.add("point_attribute_missing", f"<point> has no {name}; taken as unknown")
-            values[name] = UNKNOWN
-            continue
-        parsed = parse_decimal(text)
-        if parsed is None:
-            raise CotError("bad_point", f"<point> {name}={text[:64]!r} is not a finite number")
-        if parsed[1]:
-            warnings.add("exponent_notation", f"<point> {name} uses exponent notation")
-        values[name] = parsed[0]
-    return CotPoint(values["lat"], values["lon"], values["hae"], values["ce"], values["le"])
+def _coordinate(element: XmlElement, name: str, warnings: _Warnings) -> Decimal:
+    text = element.get(name)
+    if text is None:
+        if name in ("lat", "lon"):
+            raise CotError("missing_attribute", f"<point> has no {name}")
+        warnings.add("point_attribute_missing", f"<point> has no {name}; taken as unknown")
+        return UNKNOWN
+    parsed = parse_decimal(text)
+    if parsed is None:
+        raise CotError("bad_point", f"<point> {name}={text[:64]!r} is not a finite number")
+    if parsed[1]:
+        warnings.add("exponent_notation", f"<point> {name} uses exponent notation")
+    return parsed[0]
 
 
-def _detail(element: ET.Element, warnings: _Warnings) -> tuple[str, ...]:
+def _point(element: XmlElement, warnings: _Warnings) -> CotPoint:
+    return CotPoint(
+        _coordinate(element, "lat", warnings),
+        _coordinate(element, "lon", warnings),
+        _coordinate(element, "hae", warnings),
+        _coordinate(element, "ce", warnings),
+        _coordinate(element, "le", warnings),
+    )
+
+
+def _detail(
+    element: XmlElement, plain: bool, warnings: _Warnings
+) -> tuple[tuple[str, ...], list[XmlElement]]:
+    """The detail children in canonical form, and their trees; warns of what was dropped."""
     children = list(element)
-    if not _is_blank(element.text) or any(not _is_blank(child.tail) for child in children):
-        warnings.add("stray_text", "text directly inside <detail> was dropped")
+    stray = not _is_blank(element.text)
+    exponent = False
+    known = True if plain else None
+    canonical: list[str] = []
     for child in children:
-        point = child.get("point") if child.tag == "link" else None
-        if point is not None and ("e" in point or "E" in point):
-            warnings.add("exponent_notation", "a <link point> uses exponent notation")
-    return tuple(canonical_element(child) for child in children)
+        if not stray and not _is_blank(child.tail):
+            stray = True
+        if child.tag == "link":
+            point = child.get("point")
+            if point is not None and ("e" in point or "E" in point):
+                exponent = True
+        canonical.append(canonical_element(child, plain=known))
+    if stray:
+        warnings.add("stray_text", "text directly inside <detail> was dropped")
+    if exponent:
+        warnings.add("exponent_notation", "a <link point> uses exponent notation")
+    return tuple(canonical), children
+
+
+def _within_defaults(limits: XmlLimits) -> bool:
+    """Whether a document parsed under ``limits`` also fits the limits an event checks."""
+    return (
+        limits.max_depth <= DEFAULT_LIMITS.max_depth
+        and limits.max_elements <= DEFAULT_LIMITS.max_elements
+        and limits.max_attributes <= DEFAULT_LIMITS.max_attributes
+    )
 
 
 def parse_event(
@@ -154,7 +185,7 @@ def parse_event(
     bytes; the returned event's ``warnings`` list what was accepted although
     irregular.
     """
-    raw = bytes(data)
+    raw = data if type(data) is bytes else bytes(data)
     _check_bytes(raw, max_bytes)
     parsed = parse_document(raw, limits)
     warnings = _Warnings()
@@ -170,7 +201,7 @@ def parse_event(
     if root.tag != "event":
         shown = root.tag if len(root.tag) <= 64 else root.tag[:64] + "..."
         raise CotError("not_an_event", f"the root element is <{shown}>, not <event>")
-    attrs = dict(root.attrib)
+    attrs = dict(root.items())
     for name in _REQUIRED:
         if name not in attrs:
             raise CotError("missing_attribute", f"<event> has no {name}")
@@ -179,44 +210,62 @@ def parse_event(
         raise CotError("bad_attribute", f"version={attrs['version'][:16]!r} is not 2.x")
     times = {name: _time(attrs, name) for name in ("time", "start", "stale")}
     _time_warnings(times, warnings)
-    unknown = sorted(set(attrs) - set(_REQUIRED) - set(_OPTIONAL))
-    if unknown:
-        names = ", ".join(name[:32] for name in unknown[:8])
-        warnings.add("unknown_attribute", f"<event> attributes dropped: {names}")
-    optional = {field: attrs.get(name) for name, field in _OPTIONAL.items()}
-    if optional["qos"] is not None and not valid_qos(optional["qos"]):
-        warnings.add("bad_qos", f"qos={optional['qos'][:16]!r} is not digit-letter-letter")
-        optional["qos"] = None
+    if len(attrs) > len(_REQUIRED):
+        unknown = sorted(attrs.keys() - _KNOWN)
+        if unknown:
+            names = ", ".join(name[:32] for name in unknown[:8])
+            warnings.add("unknown_attribute", f"<event> attributes dropped: {names}")
+    qos = attrs.get("qos")
+    if qos is not None and not valid_qos(qos):
+        warnings.add("bad_qos", f"qos={qos[:16]!r} is not digit-letter-letter")
+        qos = None
 
-    points = [child for child in root if child.tag == "point"]
-    details = [child for child in root if child.tag == "detail"]
-    others = sorted({child.tag[:32] for child in root if child.tag not in ("point", "detail")})
+    points: list[XmlElement] = []
+    details: list[XmlElement] = []
+    others: set[str] = set()
+    stray = not _is_blank(root.text)
+    for child in root:
+        tag = child.tag
+        if tag == "point":
+            points.append(child)
+        elif tag == "detail":
+            details.append(child)
+        else:
+            others.add(tag[:32])
+        if not stray and not _is_blank(child.tail):
+            stray = True
     if others:
-        warnings.add("unknown_event_child", f"elements dropped: {', '.join(others[:8])}")
-    if not _is_blank(root.text) or any(not _is_blank(child.tail) for child in root):
+        warnings.add("unknown_event_child", f"elements dropped: {', '.join(sorted(others)[:8])}")
+    if stray:
         warnings.add("stray_text", "text directly inside <event> was dropped")
     if not points:
         raise CotError("missing_point", "<event> has no <point>")
     if len(points) > 1 or len(details) > 1:
         raise CotError("duplicate_element", "<event> has more than one <point> or <detail>")
     point = _point(points[0], warnings)
-    detail = _detail(details[0], warnings) if details else ()
-    return CotEvent(
-        uid=attrs["uid"],
-        type=attrs["type"],
-        how=attrs["how"],
-        time=times["time"].value,
-        start=times["start"].value,
-        stale=times["stale"].value,
-        point=point,
-        detail=detail,
-        access=optional["access"],
-        caveat=optional["caveat"],
-        releasable_to=optional["releasable_to"],
-        qos=optional["qos"],
-        opex=optional["opex"],
-        warnings=tuple(warnings.items),
-    )
+    detail, children = _detail(details[0], not parsed.namespaced, warnings) if details else ((), [])
+
+    def build() -> CotEvent:
+        return CotEvent(
+            uid=attrs["uid"],
+            type=attrs["type"],
+            how=attrs["how"],
+            time=times["time"].value,
+            start=times["start"].value,
+            stale=times["stale"].value,
+            point=point,
+            detail=detail,
+            access=attrs.get("access"),
+            caveat=attrs.get("caveat"),
+            releasable_to=attrs.get("releasableTo"),
+            qos=qos,
+            opex=attrs.get("opex"),
+            warnings=tuple(warnings.items),
+        )
+
+    if _within_defaults(limits):
+        return _from_parsed_detail(detail, children, build)
+    return build()
 
 
 @dataclass(frozen=True)

@@ -2,27 +2,43 @@
 
 CoT comes off the network from anyone who can open a socket, so the parser is
 set up to refuse everything that turns a few bytes into a lot of work or a
-network or file access:
+network or file access. The parser is libxml2 (through lxml), run with
+``resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False``,
+comments and processing instructions dropped:
 
-* **No DTDs at all** (defusedxml with ``forbid_dtd=True``): a ``<!DOCTYPE>`` is
-  refused at the moment expat reports it, before any internal subset is read.
-  That refuses billion-laughs and quadratic-blowup entity bombs and external
-  entities/DTDs together; CoT never uses a DTD. ``forbid_entities`` and
-  ``forbid_external`` stay on as a second line.
+* **No DTDs at all.** A document whose bytes contain ``<!DOCTYPE`` (the only way
+  to begin one; the bytes are always read as UTF-8, so nothing can hide it) is
+  first read by a parser that stops at the moment libxml2 reports the
+  declaration, before any internal subset is read: ``dtd_forbidden``. That
+  refuses billion-laughs and quadratic-blowup entity bombs, external entities,
+  parameter entities and external DTDs together; CoT never uses a DTD. (When
+  the text turns out to be in a comment or CDATA section, the document is
+  parsed as usual.) The parser's own settings are a second line: even a DTD
+  would not load, expand an entity or reach the network. ``entity_forbidden``
+  and ``external_reference_forbidden`` stay in the error codes for that line.
 * **Undefined entities** (``&foo;``) are a well-formedness error, as without a DTD
   only the five predefined ones exist.
+* **Nothing is fetched or applied later either**: XInclude elements and
+  ``<?xml-stylesheet?>`` instructions are inert data (lxml applies neither unless
+  asked; instructions are dropped), so a detail child may carry them harmlessly.
 * **Limits on shape**: depth, element count and attributes per element are
-  counted while parsing, so a deeply nested or very wide document is stopped at
-  the limit rather than built and then rejected. The byte size is limited by the
-  caller before parsing. Depth matters twice: Python's ElementTree serialiser is
-  recursive, and canonicalising a detail child must never hit the recursion limit.
+  checked on the tree *after* the parse. That is safe because the caller has
+  already bounded the byte size (so the tree is bounded too), and libxml2 stops
+  by itself at 256 levels; it is exact, because a document that breaks a limit
+  is walked in document order to find the first element that breaks one, and a
+  document that is also malformed is re-read by a stopping parser, so the first
+  problem in the bytes is the one reported, as before. Depth matters twice:
+  Python's ElementTree serialiser is recursive, and canonicalising a detail child
+  must never hit the recursion limit.
 * **Text is always read as UTF-8**, whatever the XML declaration says, because
   CoT streams are 8-bit and real clients mislabel them (the declared encoding is
   reported so the caller can record the mislabelling).
 
-This is expat (through defusedxml), not a hand-written parser; the only lexical
-look at raw bytes is :func:`_first_quote_is_single`, which inspects start tags
-that expat has already accepted, to record the single-quote wart.
+This is libxml2, not a hand-written parser; the only lexical looks at raw bytes
+are cheap substring tests (``<!DOCTYPE``, namespaces, quotes), the declared
+encoding read from a declaration libxml2 has already accepted, and
+:func:`_single_quoted`, which finds single-quoted attributes in a document
+libxml2 has already accepted, to record that wart.
 
 Detail children are stored as **canonical XML** (W3C C14N 2.0, as implemented by
 :func:`xml.etree.ElementTree.canonicalize`): sorted attributes, fixed escaping,
@@ -35,18 +51,20 @@ record's hashing and the round-trip tests need.
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final, Protocol
 
-from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-from defusedxml.ElementTree import DefusedXMLParser
+from lxml import etree  # type: ignore[import-untyped]
 
 from liaison.cot.errors import CotError, CotErrorCode
 
 __all__ = [
     "DEFAULT_LIMITS",
     "ParsedXml",
+    "XmlElement",
     "XmlLimits",
     "canonical_children",
     "canonical_element",
@@ -55,9 +73,41 @@ __all__ = [
 ]
 
 
+class XmlElement(Protocol):
+    """What the CoT code reads from an element; lxml's and ElementTree's both fit."""
+
+    @property
+    def tag(self) -> str: ...
+
+    @property
+    def text(self) -> str | None: ...
+
+    @property
+    def tail(self) -> str | None: ...
+
+    @property
+    def attrib(self) -> Mapping[str, str]: ...
+
+    def get(self, key: str, default: None = None) -> str | None: ...
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+    def find(self, path: str) -> XmlElement | None: ...
+
+    def iter(self) -> Iterator[XmlElement]: ...
+
+    def __iter__(self) -> Iterator[XmlElement]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class XmlLimits:
-    """How big a document's tree may be; counted during the parse, not after."""
+    """How big a document's tree may be; exact, as if counted during the parse.
+
+    libxml2 refuses nesting beyond 256 levels whatever ``max_depth`` says
+    (reported as ``too_deep`` too).
+    """
 
     max_depth: int = 32
     max_elements: int = 10_000
@@ -72,18 +122,53 @@ DEFAULT_LIMITS: Final = XmlLimits()
 #: accepted on its own still fits inside an event.
 _DETAIL_DEPTH: Final = 2
 
+#: Fewest bytes one attribute takes in a start tag (`` a=""``): a document shorter
+#: than this many bytes per allowed attribute cannot have too many on one element.
+_MIN_ATTRIBUTE_BYTES: Final = 5
+
 
 @dataclass(frozen=True)
 class ParsedXml:
-    """A parsed document and what its raw text said that the tree does not show."""
+    """A parsed document and what its raw text said that the tree does not show.
 
-    root: ET.Element
+    ``namespaced`` is False when the bytes cannot hold a namespaced name (no
+    ``xmlns``, no ``xml:``), so every element is plain and canonicalising needs
+    no check.
+    """
+
+    root: XmlElement
     declared_encoding: str | None
     single_quoted: bool
+    namespaced: bool = True
 
 
-class _LimitExceeded(Exception):
-    """Raised from inside expat's callbacks to stop a parse at a limit."""
+def _new_parser(**options: Any) -> Any:
+    return etree.XMLParser(
+        encoding="utf-8",
+        resolve_entities=False,
+        load_dtd=False,
+        dtd_validation=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+        **options,
+    )
+
+
+class _Parsers(threading.local):
+    """One tree parser per thread: an lxml parser serialises the threads that share it."""
+
+    def __init__(self) -> None:
+        self.tree = _new_parser()
+
+
+_PARSERS: Final = _Parsers()
+
+
+class _Stop(Exception):
+    """Raised from the checking parser's callbacks at the first problem."""
 
     def __init__(self, code: CotErrorCode, message: str) -> None:
         super().__init__(message)
@@ -91,63 +176,171 @@ class _LimitExceeded(Exception):
         self.message = message
 
 
-class _LimitedTreeBuilder:
-    """An ElementTree target that counts depth, elements and attributes as they arrive."""
+def _too_deep(limits: XmlLimits) -> _Stop:
+    return _Stop("too_deep", f"elements are nested more than {limits.max_depth} deep")
+
+
+def _too_many_elements(limits: XmlLimits) -> _Stop:
+    return _Stop("too_many_elements", f"more than {limits.max_elements} elements")
+
+
+def _too_many_attributes(tag: str, count: int, limits: XmlLimits) -> _Stop:
+    return _Stop(
+        "too_many_attributes",
+        f"<{tag}> has {count} attributes, more than {limits.max_attributes}",
+    )
+
+
+class _Shape:
+    """Depth and element count in document order, stopping at the first limit broken."""
 
     def __init__(self, limits: XmlLimits) -> None:
-        self._limits = limits
-        self._builder = ET.TreeBuilder()
-        self._depth = 0
-        self._elements = 0
+        self.limits = limits
+        self.depth = 0
+        self.elements = 0
 
-    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
-        self._depth += 1
-        self._elements += 1
-        if self._depth > self._limits.max_depth:
-            raise _LimitExceeded(
-                "too_deep", f"elements are nested more than {self._limits.max_depth} deep"
-            )
-        if self._elements > self._limits.max_elements:
-            raise _LimitExceeded(
-                "too_many_elements", f"more than {self._limits.max_elements} elements"
-            )
-        if len(attrs) > self._limits.max_attributes:
-            raise _LimitExceeded(
-                "too_many_attributes",
-                f"<{tag}> has {len(attrs)} attributes, more than {self._limits.max_attributes}",
-            )
-        return self._builder.start(tag, attrs)
+    def start(self, tag: str, attributes: int) -> None:
+        self.depth += 1
+        self.elements += 1
+        if self.depth > self.limits.max_depth:
+            raise _too_deep(self.limits)
+        if self.elements > self.limits.max_elements:
+            raise _too_many_elements(self.limits)
+        if attributes > self.limits.max_attributes:
+            raise _too_many_attributes(tag, attributes, self.limits)
 
-    def end(self, tag: str) -> ET.Element:
-        self._depth -= 1
-        return self._builder.end(tag)
-
-    def data(self, text: str) -> None:
-        self._builder.data(text)
-
-    def close(self) -> ET.Element:
-        return self._builder.close()
+    def end(self) -> None:
+        self.depth -= 1
 
 
-_TAG_OPEN: Final = re.compile(rb"<[^\s/>]+")
-_ATTRIBUTE: Final = re.compile(rb"\s+[^\s=/>]+\s*=\s*(\"[^\"]*\"|'[^']*')")
+class _FirstProblem:
+    """A parser target that stops at a DTD or a broken limit, whichever comes first.
 
-
-def _first_quote_is_single(data: bytes, start: int) -> bool:
-    """Whether any attribute of the start tag at ``start`` is single-quoted.
-
-    Only called on start tags expat has already parsed, so the tag is
-    well-formed and this simple scan cannot be misled by it.
+    Used only for documents that name a DOCTYPE or that the tree parser
+    refused, so that such a document is reported by its first problem, and a
+    DTD is refused before its internal subset is read.
     """
-    opened = _TAG_OPEN.match(data, start)
-    if opened is None:
+
+    def __init__(self, limits: XmlLimits) -> None:
+        self._shape = _Shape(limits)
+
+    def doctype(self, name: str | None, _public: str | None, _system: str | None) -> None:
+        raise _Stop(
+            "dtd_forbidden",
+            f"a document type declaration (<!DOCTYPE {name}>) is not allowed in CoT",
+        )
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self._shape.start(tag, len(attrib))
+
+    def end(self, _tag: str) -> None:
+        self._shape.end()
+
+    def data(self, _text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+def _malformed(exc: Exception) -> CotError:
+    """A libxml2 refusal as ``malformed_xml``, or ``too_deep`` for its own depth limit."""
+    message = str(getattr(exc, "msg", None) or exc)
+    position = getattr(exc, "position", None)
+    if getattr(exc, "code", None) == etree.ErrorTypes.ERR_RESOURCE_LIMIT and "depth" in message:
+        return CotError("too_deep", f"elements are nested too deep for the parser: {message}")
+    if isinstance(position, tuple) and len(position) == 2:
+        line, column = position
+        message = message.removesuffix(f", line {line}, column {column}")
+        return CotError(
+            "malformed_xml", f"not well-formed XML at line {line}, column {column}: {message}"
+        )
+    return CotError("malformed_xml", f"not well-formed XML: {message}")
+
+
+def _check_first_problem(data: bytes, limits: XmlLimits) -> None:
+    """Read ``data`` with callbacks, raising the first DTD, limit or syntax problem in it."""
+    parser = _new_parser(target=_FirstProblem(limits))
+    try:
+        etree.fromstring(data, parser)
+    except _Stop as exc:
+        raise CotError(exc.code, exc.message) from None
+    except (etree.LxmlError, ValueError) as exc:
+        raise _malformed(exc) from None
+
+
+def _check_shape(root: XmlElement, data: bytes, limits: XmlLimits) -> None:
+    """Enforce ``limits`` on the tree parsed from ``data``, exactly, and cheaply when it fits.
+
+    Every element has a ``<`` of its own, so a document with few of them needs
+    no count, and every attribute takes a few bytes, so a short one cannot have
+    too many on one element. Otherwise the tree is measured level by level, and
+    only a tree over a limit is walked in document order, to report the first
+    element that broke one as the parse would have.
+    """
+    few = min(limits.max_depth, limits.max_elements)
+    wide = len(data) >= _MIN_ATTRIBUTE_BYTES * (limits.max_attributes + 1)
+    if not wide and data.count(b"<") <= few:
+        return
+    level: list[XmlElement] = [root]
+    depth = elements = 0
+    over = False
+    while level and not over:
+        depth += 1
+        elements += len(level)
+        over = depth > limits.max_depth or elements > limits.max_elements
+        if wide and not over:
+            over = any(len(node.attrib) > limits.max_attributes for node in level)
+        level = [child for node in level for child in node]
+    if not over:
+        return
+    shape = _Shape(limits)
+    try:
+        for event, element in etree.iterwalk(root, events=("start", "end")):
+            if event == "start":
+                shape.start(element.tag, len(element.attrib))
+            else:
+                shape.end()
+    except _Stop as exc:
+        raise CotError(exc.code, exc.message) from None
+
+
+#: The declarations ATAK and Liaison write, recognised without a regular expression.
+_USUAL_DECLARATIONS: Final = (
+    b'<?xml version="1.0" encoding="UTF-8"',
+    b"<?xml version='1.0' encoding='UTF-8'",
+)
+_DECLARED_ENCODING: Final = re.compile(
+    rb"(?:\xef\xbb\xbf)?<\?xml\s+version\s*=\s*(?:\"[^\"]*\"|'[^']*')"
+    rb"\s+encoding\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"
+)
+#: In a well-formed document: skip comments, CDATA and processing instructions
+#: (where ``<`` may stand for anything), and match a start tag up to its first
+#: single-quoted attribute value, past any double-quoted ones.
+_SINGLE_QUOTED: Final = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+    rb"|(<[^\s/>!?][^\s/>]*(?:\s+[^\s=/>]+\s*=\s*\"[^\"]*\")*\s+[^\s=/>]+\s*=\s*')",
+    re.DOTALL,
+)
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    """The encoding the XML declaration names, as written; only after libxml2 accepted it."""
+    for usual in _USUAL_DECLARATIONS:
+        if data.startswith(usual):
+            return "UTF-8"
+    found = _DECLARED_ENCODING.match(data)
+    if found is None:
+        return None
+    name = found.group(1) if found.group(1) is not None else found.group(2)
+    return bytes(name).decode("utf-8", "replace")
+
+
+def _single_quoted(data: bytes) -> bool:
+    """Whether any start tag of the (well-formed) document has a single-quoted attribute."""
+    if b"'" not in data:
         return False
-    position = opened.end()
-    while (attribute := _ATTRIBUTE.match(data, position)) is not None:
-        if attribute.group(1).startswith(b"'"):
-            return True
-        position = attribute.end()
-    return False
+    return any(found.group(1) for found in _SINGLE_QUOTED.finditer(data))
 
 
 def parse_document(
@@ -159,61 +352,34 @@ def parse_document(
     ``inspect_quotes=False`` skips the single-quote check, which only matters
     for bytes that came off the wire.
     """
-    target = _LimitedTreeBuilder(limits)
-    parser = DefusedXMLParser(
-        target=target,
-        encoding="utf-8",
-        forbid_dtd=True,
-        forbid_entities=True,
-        forbid_external=True,
-    )
-    expat = parser.parser
-    declared: list[str | None] = []
-    starts: list[int] = []
-    element_start = expat.StartElementHandler
-
-    def on_xml_decl(_version: str | None, encoding: str | None, _standalone: int) -> None:
-        declared.append(encoding)
-
-    def on_start(tag: str, attrs: list[str]) -> object:
-        starts.append(expat.CurrentByteIndex)
-        return element_start(tag, attrs)
-
-    expat.XmlDeclHandler = on_xml_decl
-    if inspect_quotes:
-        expat.StartElementHandler = on_start
+    if b"<!DOCTYPE" in data:
+        _check_first_problem(data, limits)  # refuses any real DOCTYPE before its subset
     try:
-        parser.feed(data)
-        root: ET.Element = parser.close()
-    except DTDForbidden as exc:
-        raise CotError(
-            "dtd_forbidden",
-            f"a document type declaration (<!DOCTYPE {exc.name}>) is not allowed in CoT",
-        ) from None
-    except EntitiesForbidden as exc:
-        raise CotError(
-            "entity_forbidden", f"entity declaration {exc.name!r} is not allowed"
-        ) from None
-    except ExternalReferenceForbidden as exc:
-        raise CotError(
-            "external_reference_forbidden",
-            f"external reference {exc.sysid!r} is not allowed",
-        ) from None
-    except _LimitExceeded as exc:
-        raise CotError(exc.code, exc.message) from None
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise CotError(
-            "malformed_xml", f"not well-formed XML at line {line}, column {column}: {exc}"
-        ) from None
-    single = any(_first_quote_is_single(data, start) for start in starts if start >= 0)
+        root: XmlElement = etree.fromstring(data, _PARSERS.tree)
+    except (etree.LxmlError, ValueError) as exc:
+        # Which problem comes first in the bytes: a limit broken before the
+        # syntax error is what was reported before, and still is.
+        _check_first_problem(data, limits)
+        raise _malformed(exc) from None
+    _check_shape(root, data, limits)
+    # "xml" past the declaration is rare in CoT; without it there is no xmlns or xml:.
+    namespaced = data.find(b"xml", 5) != -1 and (b"xmlns" in data or b"xml:" in data)
     return ParsedXml(
-        root=root, declared_encoding=declared[0] if declared else None, single_quoted=single
+        root=root,
+        declared_encoding=_declared_encoding(data) if data[:8].find(b"<?xml") != -1 else None,
+        single_quoted=inspect_quotes and _single_quoted(data),
+        namespaced=namespaced,
     )
+
+
+_TEXT_SPECIAL: Final = re.compile("[&<>\r]")
+_ATTRIBUTE_SPECIAL: Final = re.compile('[&<"\t\n\r]')
 
 
 def _escape_text(text: str) -> str:
     """Character data escaped as C14N 2.0 writes it."""
+    if _TEXT_SPECIAL.search(text) is None:
+        return text
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
@@ -227,6 +393,8 @@ def _escape_text(text: str) -> str:
 
 def _escape_attribute(value: str) -> str:
     """An attribute value escaped as C14N 2.0 writes it."""
+    if _ATTRIBUTE_SPECIAL.search(value) is None:
+        return value
     if "&" in value:
         value = value.replace("&", "&amp;")
     if "<" in value:
@@ -242,39 +410,89 @@ def _escape_attribute(value: str) -> str:
     return value
 
 
-def _plain(element: ET.Element) -> bool:
+def _plain(element: XmlElement) -> bool:
     """Whether no element below ``element`` uses a namespace or is a comment or PI."""
     for node in element.iter():
         if not isinstance(node.tag, str) or "{" in node.tag:
             return False
-        if any("{" in name for name in node.attrib):
+        if any("{" in name for name, _ in node.items()):
             return False
     return True
 
 
-def _canonical_plain(element: ET.Element) -> str:
+def _open(node: XmlElement, out: list[str]) -> None:
+    """Append ``node``'s start tag, attributes sorted, to ``out``."""
+    out += ("<", node.tag)
+    for name, value in sorted(node.items()):
+        out += (" ", name, '="', _escape_attribute(value), '"')
+    out.append(">")
+
+
+def _canonical_plain(element: XmlElement) -> str:
     """C14N 2.0 of a namespace-free tree, without recursion (depth is not a concern here)."""
-    out: list[str] = []
-    stack: list[tuple[ET.Element, bool]] = [(element, False)]
+    tag = element.tag
+    out = ["<", tag]
+    special = _ATTRIBUTE_SPECIAL.search
+    for name, value in sorted(element.items()):
+        out += (" ", name, '="', value if special(value) is None else _escape_attribute(value), '"')
+    text = element.text
+    if not len(element):  # a leaf, as most detail children are
+        out += (">", _escape_text(text) if text else "", "</", tag, ">")
+        return "".join(out)
+    out.append(">")
+    if text:
+        out.append(_escape_text(text))
+    stack: list[tuple[XmlElement, bool]] = [(element, True)]
+    stack.extend((child, False) for child in reversed(list(element)))
     while stack:
         node, closing = stack.pop()
         if closing:
-            out.append(f"</{node.tag}>")
+            out += ("</", node.tag, ">")
             if node is not element and node.tail:
                 out.append(_escape_text(node.tail))
             continue
-        out.append(f"<{node.tag}")
-        for name in sorted(node.attrib):
-            out.append(f' {name}="{_escape_attribute(node.attrib[name])}"')
-        out.append(">")
+        _open(node, out)
         if node.text:
             out.append(_escape_text(node.text))
         stack.append((node, True))
-        stack.extend((child, False) for child in reversed(node))
+        stack.extend((child, False) for child in reversed(list(node)))
     return "".join(out)
 
 
-def canonical_element(element: ET.Element) -> str:
+def _as_stdlib(element: XmlElement) -> ET.Element:
+    """A copy of ``element`` (without its tail) as an ElementTree tree, without recursion.
+
+    Comments and processing instructions (never in a parsed tree, which drops
+    them) are left out with their tails kept as text, as C14N without comments
+    would write them.
+    """
+    if isinstance(element, ET.Element):
+        copy = ET.Element(element.tag, dict(element.items()))
+        copy.text = element.text
+        copy.extend(list(element))
+        return copy
+    top = ET.Element(element.tag, dict(element.items()))
+    top.text = element.text
+    stack: list[tuple[XmlElement, ET.Element]] = [(element, top)]
+    while stack:
+        source, target = stack.pop()
+        last: ET.Element | None = None
+        for child in source:
+            if not isinstance(child.tag, str):
+                if child.tail:
+                    if last is None:
+                        target.text = (target.text or "") + child.tail
+                    else:
+                        last.tail = (last.tail or "") + child.tail
+                continue
+            last = ET.SubElement(target, child.tag, dict(child.items()))
+            last.text = child.text
+            last.tail = child.tail
+            stack.append((child, last))
+    return top
+
+
+def canonical_element(element: XmlElement, *, plain: bool | None = None) -> str:
     """``element`` (without its tail) as a C14N 2.0 string.
 
     The element's tail is text *after* it, which belongs to its parent; it is
@@ -282,17 +500,23 @@ def canonical_element(element: ET.Element) -> str:
     that followed it. Namespace-free trees (all real CoT detail) take a direct
     path that writes exactly what :func:`xml.etree.ElementTree.canonicalize`
     would (the test suite checks this); anything with namespaces, comments or
-    processing instructions goes through the standard library.
+    processing instructions goes through the standard library, from an
+    ElementTree copy, so the prefixes are ElementTree's whatever the tree.
+    ``plain=True`` says the caller knows the tree is namespace-free
+    (:attr:`ParsedXml.namespaced`), which skips the check.
     """
-    if _plain(element):
+    if plain or (plain is None and _plain(element)):
         return _canonical_plain(element)
-    tail = element.tail
-    element.tail = None
+    text = ET.tostring(_as_stdlib(element), encoding="unicode")
     try:
-        text = ET.tostring(element, encoding="unicode")
-    finally:
-        element.tail = tail
-    return ET.canonicalize(xml_data=text, with_comments=False, strip_text=False)
+        return ET.canonicalize(xml_data=text, with_comments=False, strip_text=False)
+    except ET.ParseError as exc:
+        # expat reads names by XML 1.0's 4th edition, libxml2 by the 5th, which
+        # allows more characters; such a name in a namespaced tree has no
+        # canonical form here, and expat alone (as before) refused it.
+        raise CotError(
+            "malformed_xml", f"a namespaced element has a name C14N cannot write: {exc}"
+        ) from None
 
 
 def _fragment_limits(limits: XmlLimits, above: int) -> XmlLimits:
@@ -303,31 +527,32 @@ def _fragment_limits(limits: XmlLimits, above: int) -> XmlLimits:
     )
 
 
-def _parse_text(xml: str, limits: XmlLimits, what: str) -> ET.Element:
+def _parse_text(xml: str, limits: XmlLimits, what: str) -> ParsedXml:
     try:
         data = xml.encode("utf-8")
     except UnicodeEncodeError:
         raise CotError("bad_detail", f"{what} contains lone surrogates") from None
     try:
-        return parse_document(data, limits, inspect_quotes=False).root
+        return parse_document(data, limits, inspect_quotes=False)
     except CotError as exc:
         raise CotError("bad_detail", f"{what} is not safe, well-formed XML: {exc}") from None
 
 
-def canonical_fragment(xml: str, limits: XmlLimits = DEFAULT_LIMITS) -> tuple[str, ET.Element]:
+def canonical_fragment(xml: str, limits: XmlLimits = DEFAULT_LIMITS) -> tuple[str, XmlElement]:
     """Safely parse one XML element given as text; return its canonical form and its tree.
 
     The fragment must fit inside an event's ``<detail>`` under ``limits``. An XML
     declaration or surrounding whitespace is allowed; anything else around the
     element is not.
     """
-    root = _parse_text(xml, _fragment_limits(limits, _DETAIL_DEPTH), "detail XML")
-    return canonical_element(root), root
+    parsed = _parse_text(xml, _fragment_limits(limits, _DETAIL_DEPTH), "detail XML")
+    root = parsed.root
+    return canonical_element(root, plain=None if parsed.namespaced else True), root
 
 
 def canonical_children(
     children: tuple[str, ...], limits: XmlLimits = DEFAULT_LIMITS
-) -> list[ET.Element]:
+) -> list[XmlElement]:
     """Check that each string is one canonical element; return their trees.
 
     All children are parsed as one ``<detail>`` document (one parser instead of
@@ -336,12 +561,14 @@ def canonical_children(
     string holding two elements, or text that would close ``<detail>`` early.
     """
     joined = "<detail>" + "".join(children) + "</detail>"
-    detail = _parse_text(joined, _fragment_limits(limits, _DETAIL_DEPTH - 1), "detail")
+    parsed = _parse_text(joined, _fragment_limits(limits, _DETAIL_DEPTH - 1), "detail")
+    detail = parsed.root
+    plain = None if parsed.namespaced else True
     elements = list(detail)
     if len(elements) != len(children) or not _is_blank(detail.text):
         raise CotError("bad_detail", "each detail string must be exactly one XML element")
     for index, (element, text) in enumerate(zip(elements, children, strict=True)):
-        if not _is_blank(element.tail) or canonical_element(element) != text:
+        if not _is_blank(element.tail) or canonical_element(element, plain=plain) != text:
             raise CotError(
                 "bad_detail",
                 f"detail[{index}] is not one element in canonical form; "
