@@ -26,7 +26,7 @@ from typing import Any
 
 from liaison.domain.party import ALL_PARTIES
 from liaison.domain.time import format_time, parse_time
-from liaison.ledger.canonical import canonical_bytes, sha256
+from liaison.ledger.canonical import MAX_SAFE_INTEGER, canonical_bytes, sha256
 
 __all__ = [
     "FORMAT_VERSION",
@@ -139,6 +139,18 @@ class Stamp:
         }
 
     def leaf_data(self) -> bytes:
+        seq, entry = self.seq, self.entry
+        if (
+            type(seq) is int
+            and 0 < seq <= MAX_SAFE_INTEGER
+            and type(entry) is str
+            and _ENTRY_ID.fullmatch(entry)
+        ):
+            # The RFC 8785 bytes written directly (every append makes one): the keys in
+            # order, and values that need no escaping (hex digits, a formatted time).
+            at = format_time(self.at)
+            data = f'{{"at":"{at}","entry":"{entry}","seq":{seq},"v":{FORMAT_VERSION}}}'
+            return data.encode("ascii")
         return canonical_bytes(self.to_json())
 
     @property

@@ -19,15 +19,38 @@ Capabilities register their projectors in :data:`PROJECTORS`, keyed by kind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table
 
 from liaison.domain.entry import StoredEntry
+from liaison.domain.time import format_time
+from liaison.geometry import decode_instant
 
-__all__ = ["PROJECTORS", "Projector", "ProjectorRegistry", "Rows", "insert_rows"]
+__all__ = ["PROJECTORS", "Projector", "ProjectorRegistry", "Rows", "insert_rows", "sortable_time"]
+
+_CANONICAL_INSTANT = re.compile(
+    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?Z"
+)
+
+
+def sortable_time(text: str) -> str:
+    """A canonical instant (as bodies hold it) in the fixed-width text projections sort by:
+    ``format_time(decode_instant(text))``, written without building a datetime when the text
+    plainly is one (every unit report has two)."""
+    found = _CANONICAL_INSTANT.fullmatch(text) if type(text) is str else None
+    if found is not None and text[-8:] != ".000000Z":
+        try:
+            datetime.fromisoformat(text[:-1])  # a real instant (no 13th month)
+        except ValueError:
+            pass
+        else:
+            return text if found.group(1) else text[:-1] + ".000000Z"
+    return format_time(decode_instant(text))
 
 
 class Apply(Protocol):

@@ -24,10 +24,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Connection, Integer, String, Table, Text, select
 
 from liaison.domain.entry import StoredEntry
-from liaison.domain.time import format_time
-from liaison.geometry import decode_instant
 from liaison.picture.model import clash_digest, view_hash
-from liaison.projections import PROJECTORS, Projector, Rows, insert_rows
+from liaison.projections import PROJECTORS, Projector, Rows, insert_rows, sortable_time
 from liaison.store.schema import metadata
 
 __all__ = [
@@ -190,7 +188,7 @@ proj_picture_signatures = Table(
 
 def _time(text: str) -> str:
     """A canonical instant as the fixed-width text projections sort by."""
-    return format_time(decode_instant(text))
+    return sortable_time(text)
 
 
 def _span(windows: list[dict[str, str]]) -> tuple[str, str]:

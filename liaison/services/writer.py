@@ -29,23 +29,27 @@ class GroupCommitWriter(Generic[J, R]):
     def __init__(self, run_batch: BatchRunner[J, R], *, max_batch: int = 512) -> None:
         self._run_batch = run_batch
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[J, Future[R]] | None] = queue.SimpleQueue()
+        # Each item is one appender's jobs, queued together so that the writer sees them all at
+        # once: ``run_many`` hands over a whole batch, not a job at a time for the writer to
+        # start on before the rest arrive (a second transaction, and a thread switch per job).
+        self._queue: queue.SimpleQueue[list[tuple[J, Future[R]]] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="liaison-writer", daemon=True)
         self._closed = False
         self._thread.start()
 
     def submit(self, job: J) -> Future[R]:
-        if self._closed:
-            raise RuntimeError("the writer is closed")
-        future: Future[R] = Future()
-        self._queue.put((job, future))
-        return future
+        return self.run_many([job])[0]
 
     def run(self, job: J) -> R:
         return self.submit(job).result()
 
     def run_many(self, jobs: Sequence[J]) -> list[Future[R]]:
-        return [self.submit(job) for job in jobs]
+        if self._closed:
+            raise RuntimeError("the writer is closed")
+        items: list[tuple[J, Future[R]]] = [(job, Future()) for job in jobs]
+        if items:
+            self._queue.put(items)
+        return [future for _, future in items]
 
     def close(self) -> None:
         if not self._closed:
@@ -58,7 +62,7 @@ class GroupCommitWriter(Generic[J, R]):
             item = self._queue.get()
             if item is None:
                 return
-            batch = [item]
+            batch = list(item)
             stop = False
             while len(batch) < self._max_batch:
                 try:
@@ -68,8 +72,10 @@ class GroupCommitWriter(Generic[J, R]):
                 if more is None:
                     stop = True
                     break
-                batch.append(more)
-            self._execute(batch)
+                batch.extend(more)
+            # In order, at most ``max_batch`` jobs to a transaction.
+            for start in range(0, len(batch), self._max_batch):
+                self._execute(batch[start : start + self._max_batch])
             if stop:
                 return
 

@@ -39,13 +39,12 @@ from liaison.domain.entry import StoredEntry
 from liaison.domain.kinds import KINDS, Body, KindSpec
 from liaison.domain.party import check_identifier
 from liaison.domain.roles import Role
-from liaison.domain.time import format_time
 from liaison.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from liaison.geometry import GeometryError, decode_instant, decode_shape
+from liaison.geometry import GeometryError, decode_shape
 from liaison.ledger.canonical import FrozenDict, FrozenList
 from liaison.picture.bodies import check_entry_id, check_ref, normal_instant
 from liaison.picture.kinds import PICTURE_TOPIC
-from liaison.projections import PROJECTORS, Projector, Rows, insert_rows
+from liaison.projections import PROJECTORS, Projector, Rows, insert_rows, sortable_time
 from liaison.projections.picture import MEASURE, OPERATION
 from liaison.services.guards import GUARDS, GuardContext
 from liaison.store import queries as q
@@ -301,7 +300,7 @@ def _rows(entry: StoredEntry) -> Rows | None:
                 "seq": entry.seq,
                 "party": entry.content.party,
                 "unit": item["unit"],
-                "time": format_time(decode_instant(item["time"])),
+                "time": sortable_time(item["time"]),
             },
         )
         for n, item in enumerate(entry.content.body["reports"])
