@@ -131,7 +131,13 @@ def _operation_boxes(op: Operation, margin_m: float) -> list[Box]:
 
 
 def _unit_boxes(unit: UnitPosition, margin_m: float) -> list[Box]:
-    return _boxes(unit.position, margin_m, unit.currency)
+    # _boxes(unit.position, margin_m, unit.currency), without building the TimeWindow (its
+    # checks were made when the report was): every unit report of every device comes here.
+    position = unit.position
+    t0 = unit.time.timestamp() / _DAY_S - _TIME_PAD_DAYS
+    t1 = unit.stale_time.timestamp() / _DAY_S + _TIME_PAD_DAYS
+    radius = 1e-12 + (margin_m + TOLERANCE_M) / R_MIN
+    return _cap_boxes(position.lon, position.lat, radius, t0, t1)
 
 
 def _measure_boxes(measure: ControlMeasure, margin_m: float) -> list[Box]:
@@ -527,6 +533,8 @@ class DeconflictionIndex:
         return out
 
     def _check_unit(self, unit: UnitPosition) -> list[Conflict]:
+        if not self._ops:
+            return []  # a unit conflicts only with operations (fires near it)
         settings = self.settings
         out: list[Conflict] = []
         boxes = _unit_boxes(unit, settings.max_danger_distance)

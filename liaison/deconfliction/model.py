@@ -225,6 +225,37 @@ class UnitPosition:
         object.__setattr__(self, "heading_deg", heading)
         object.__setattr__(self, "speed_mps", _optional_number(self.speed_mps, "speed", 0.0, 1e5))
 
+    @classmethod
+    def unchecked(
+        cls,
+        unit_id: str,
+        party: str,
+        position: Position,
+        time: datetime,
+        stale_time: datetime,
+        symbol_code: str,
+        heading_deg: float | None,
+        speed_mps: float | None,
+    ) -> UnitPosition:
+        """A report made without the checks of ``__init__``, for fields already checked and
+        normal: a UTC ``time`` before ``stale_time``, a valid symbol code, heading and speed
+        in range and to 0.001. Why: the live picture builds one per unit report from a body
+        the record has just validated by building this very object; checking it again was a
+        third of the picture's cost per report. Anything else must use the constructor.
+        """
+        item = object.__new__(cls)
+        item.__dict__.update(
+            unit_id=unit_id,
+            party=party,
+            position=position,
+            time=time,
+            stale_time=stale_time,
+            symbol_code=symbol_code,
+            heading_deg=heading_deg,
+            speed_mps=speed_mps,
+        )
+        return item
+
     @property
     def currency(self) -> TimeWindow:
         """When this report is current: ``[time, stale_time)``."""

@@ -34,7 +34,6 @@ from liaison.picture.model import (
     measure_item,
     operation_item,
     unit_item,
-    unit_key,
 )
 from liaison.projections.picture import MEASURE, OPERATION, UNIT, proj_picture_consents
 from liaison.store import queries as q
@@ -199,9 +198,8 @@ class LivePicture:
         return Change(root, "measure amended" if entry.content.supersedes else "new measure")
 
     def _unit(self, entry: StoredEntry) -> Change | None:
-        party = str(entry.content.party)
-        key = unit_key(party, str(entry.content.body["unit"]))
-        report = unit_item(entry.content.body, party)
+        report = unit_item(entry.content.body, str(entry.content.party))
+        key = report.unit_id  # the unit's key (unit_key)
         current = self.items.get(key)
         if isinstance(current, UnitPosition) and current.time > report.time:
             return None  # an older report arriving late changes nothing

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from liaison.deconfliction.codec import encode_conflict
@@ -32,6 +33,7 @@ from liaison.deconfliction.model import (
     UnitPosition,
     Volume,
 )
+from liaison.domain.kinds import ValidBody
 from liaison.domain.party import ALL_PARTIES
 from liaison.geometry import (
     decode_altitude,
@@ -41,10 +43,11 @@ from liaison.geometry import (
     decode_window,
 )
 from liaison.geometry.canonical import encode_window
+from liaison.geometry.earth import COORD_SCALE
 from liaison.geometry.shapes import Position
 from liaison.ledger.canonical import canonical_bytes
 from liaison.ledger.signing import KeyFile, b64e, key_id, sign
-from liaison.picture.bodies import MeasureBody
+from liaison.picture.bodies import MeasureBody, UnitBody
 
 __all__ = [
     "SubjectInfo",
@@ -111,7 +114,29 @@ def unit_key(party: str, unit: str) -> str:
 
 
 def unit_item(body: Mapping[str, Any], party: str) -> UnitPosition:
-    """The detector's unit report for a (validated) unit body."""
+    """The detector's unit report for a (validated) unit body.
+
+    A body validated in this process by the unit kind (a :class:`ValidBody` of that spec: the
+    entries the writer has just appended) was checked by building this same report
+    (``UnitBody``), so it is decoded without checking it again; any other body (read back from
+    the store) goes through every check.
+    """
+    if isinstance(body, ValidBody) and body.spec.body is UnitBody:
+        lon_e7, lat_e7 = body["position"]["coordinates_e7"]
+        heading = body.get("heading_mdeg")
+        speed = body.get("speed_mmps")
+        return UnitPosition.unchecked(
+            unit_key(party, body["unit"]),
+            party,
+            Position(lon_e7 / COORD_SCALE, lat_e7 / COORD_SCALE),
+            # The canonical instant text is ISO 8601; fromisoformat reads it in C, and the
+            # property test holds it equal to decode_instant.
+            datetime.fromisoformat(body["time"]),
+            datetime.fromisoformat(body["stale_time"]),
+            body["symbol_code"],
+            None if heading is None else heading / 1000,
+            None if speed is None else speed / 1000,
+        )
     position = decode_shape(body["position"])
     assert isinstance(position, Position)
     heading = body.get("heading_mdeg")
