@@ -36,12 +36,18 @@ from typing import Final
 from liaison.cot.errors import CotError, CotWarning, CotWarningCode
 from liaison.cot.framing import DEFAULT_MAX_EVENT_BYTES, CotFramer
 from liaison.cot.model import UNKNOWN, CotEvent, CotPoint, _from_parsed_detail, valid_qos
-from liaison.cot.values import ParsedTime, parse_decimal, parse_time
+from liaison.cot.values import (
+    PLAIN_DECIMAL,
+    SHORT_PLAIN_DECIMAL,
+    ParsedTime,
+    parse_decimal,
+    parse_time,
+)
 from liaison.cot.xmlsafe import (
     DEFAULT_LIMITS,
     XmlElement,
     XmlLimits,
-    canonical_element,
+    canonical_elements,
     parse_document,
 )
 
@@ -118,8 +124,7 @@ def _time_warnings(times: dict[str, ParsedTime], warnings: _Warnings) -> None:
         warnings.add("start_before_time", "start is earlier than time")
 
 
-def _coordinate(element: XmlElement, name: str, warnings: _Warnings) -> Decimal:
-    text = element.get(name)
+def _coordinate(text: str | None, name: str, warnings: _Warnings) -> Decimal:
     if text is None:
         if name in ("lat", "lon"):
             raise CotError("missing_attribute", f"<point> has no {name}")
@@ -134,13 +139,14 @@ def _coordinate(element: XmlElement, name: str, warnings: _Warnings) -> Decimal:
 
 
 def _point(element: XmlElement, warnings: _Warnings) -> CotPoint:
-    return CotPoint(
-        _coordinate(element, "lat", warnings),
-        _coordinate(element, "lon", warnings),
-        _coordinate(element, "hae", warnings),
-        _coordinate(element, "ce", warnings),
-        _coordinate(element, "le", warnings),
-    )
+    values: list[Decimal] = []
+    for name in ("lat", "lon", "hae", "ce", "le"):
+        text = element.get(name)
+        if text is not None and len(text) <= SHORT_PLAIN_DECIMAL and PLAIN_DECIMAL.fullmatch(text):
+            values.append(Decimal(text))  # what parse_decimal gives such text, without its checks
+        else:
+            values.append(_coordinate(text, name, warnings))
+    return CotPoint(*values)
 
 
 def _detail(
@@ -150,8 +156,6 @@ def _detail(
     children = list(element)
     stray = not _is_blank(element.text)
     exponent = False
-    known = True if plain else None
-    canonical: list[str] = []
     for child in children:
         if not stray and not _is_blank(child.tail):
             stray = True
@@ -159,7 +163,7 @@ def _detail(
             point = child.get("point")
             if point is not None and ("e" in point or "E" in point):
                 exponent = True
-        canonical.append(canonical_element(child, plain=known))
+    canonical = canonical_elements(children, plain=True if plain else None)
     if stray:
         warnings.add("stray_text", "text directly inside <detail> was dropped")
     if exponent:

@@ -33,6 +33,8 @@ __all__ = [
     "MAX_DECIMAL_DIGITS",
     "MAX_DECIMAL_EXPONENT",
     "MAX_DECIMAL_TEXT",
+    "PLAIN_DECIMAL",
+    "SHORT_PLAIN_DECIMAL",
     "ParsedTime",
     "decimal_problem",
     "format_decimal",
@@ -50,9 +52,9 @@ MAX_DECIMAL_EXPONENT: Final = 30
 
 #: Plain notation this short cannot have too many digits or too wide an exponent
 #: (its exponent is minus its fraction digits), so it needs no further check.
-_SHORT_PLAIN: Final = min(MAX_DECIMAL_DIGITS, MAX_DECIMAL_EXPONENT + 1)
-
-_PLAIN: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+SHORT_PLAIN_DECIMAL: Final = min(MAX_DECIMAL_DIGITS, MAX_DECIMAL_EXPONENT + 1)
+#: A decimal in plain notation (``-12.5``, ``.5``, ``3.``), as :func:`parse_decimal` reads it.
+PLAIN_DECIMAL: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 _EXPONENT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d{1,3}", re.ASCII)
 
 #: The usual form, ``Z`` with 0, 3 or 6 fractional digits, hours 00-23 (so that no
@@ -85,8 +87,8 @@ def parse_decimal(text: str) -> tuple[Decimal, bool] | None:
     stripped = text.strip()
     if len(stripped) > MAX_DECIMAL_TEXT:
         return None
-    if _PLAIN.fullmatch(stripped):
-        if len(stripped) <= _SHORT_PLAIN:
+    if PLAIN_DECIMAL.fullmatch(stripped):
+        if len(stripped) <= SHORT_PLAIN_DECIMAL:
             return Decimal(stripped), False
         exponent = False
     elif _EXPONENT.fullmatch(stripped):

@@ -68,6 +68,7 @@ __all__ = [
     "XmlLimits",
     "canonical_children",
     "canonical_element",
+    "canonical_elements",
     "canonical_fragment",
     "parse_document",
 ]
@@ -517,6 +518,27 @@ def canonical_element(element: XmlElement, *, plain: bool | None = None) -> str:
         raise CotError(
             "malformed_xml", f"a namespaced element has a name C14N cannot write: {exc}"
         ) from None
+
+
+def canonical_elements(elements: Iterable[XmlElement], *, plain: bool | None = None) -> list[str]:
+    """:func:`canonical_element` of each element, in one loop (the parser's hot path)."""
+    if not plain:
+        return [canonical_element(element, plain=plain) for element in elements]
+    out: list[str] = []
+    special = _ATTRIBUTE_SPECIAL.search
+    for element in elements:
+        if len(element):
+            out.append(_canonical_plain(element))
+            continue
+        tag = element.tag  # a leaf, as most detail children are: written here, inline
+        parts = ["<", tag]
+        for name, value in sorted(element.items()):
+            escaped = value if special(value) is None else _escape_attribute(value)
+            parts += (" ", name, '="', escaped, '"')
+        text = element.text
+        parts += (">", _escape_text(text) if text else "", "</", tag, ">")
+        out.append("".join(parts))
+    return out
 
 
 def _fragment_limits(limits: XmlLimits, above: int) -> XmlLimits:
