@@ -11,7 +11,7 @@ the live one holds, so both give the same conflicts.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -40,7 +40,7 @@ from liaison.store import queries as q
 from liaison.store.queries import EntryFilter
 from liaison.store.schema import entries
 
-__all__ = ["Change", "LivePicture"]
+__all__ = ["Change", "LivePicture", "Subjects"]
 
 log = logging.getLogger("liaison.picture")
 
@@ -68,13 +68,66 @@ def _entries(conn: Connection, kind: str, after: int, upto: int) -> Iterator[Sto
         after = page[-1].seq
 
 
+def _info(entry: StoredEntry, type_: SubjectType, key: str, kind: str) -> SubjectInfo:
+    body = entry.content.body
+    return SubjectInfo(
+        type=type_,
+        key=key,
+        party=str(entry.content.party),
+        ref=str(body.get("ref", body.get("unit", ""))),
+        name=str(body.get("name", "")),
+        kind=kind,
+        entry=entry.id,
+        seq=entry.seq,
+        release=tuple(entry.content.release),
+        state=str(body.get("state", "")),
+    )
+
+
+class Subjects(Mapping[str, SubjectInfo]):
+    """Every operation, unit and measure seen, by key: what the node knows of its latest version.
+
+    A unit's is made from its latest report when asked for (a notice naming it), not for every
+    report: most reports of most units are never in a conflict.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, SubjectInfo] = {}
+        self._units: dict[str, StoredEntry] = {}
+
+    def __getitem__(self, key: str) -> SubjectInfo:
+        found = self._known.get(key)
+        if found is None:
+            # Made each time (a few per notice), so that reading never changes the mapping.
+            found = _info(self._units[key], SubjectType.UNIT, key, "unit")
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._known or key in self._units
+
+    def __iter__(self) -> Iterator[str]:
+        yield from list(self._known)
+        yield from list(self._units)
+
+    def __len__(self) -> int:
+        return len(self._known) + len(self._units)
+
+    def put(self, key: str, info: SubjectInfo) -> None:
+        self._known[key] = info
+        self._units.pop(key, None)
+
+    def put_unit(self, key: str, entry: StoredEntry) -> None:
+        self._units[key] = entry
+        self._known.pop(key, None)
+
+
 class LivePicture:
     """Live operations, latest unit reports and measures in force, with what each came from."""
 
     def __init__(self, settings: DeconflictionSettings = DEFAULT_SETTINGS) -> None:
         self.index = DeconflictionIndex(settings)
         #: every operation, unit and measure ever seen, by key: its latest version
-        self.subjects: dict[str, SubjectInfo] = {}
+        self.subjects = Subjects()
         #: what the index holds, by key (live operations, latest reports, measures in force)
         self.items: dict[str, Item] = {}
         self._roots: dict[str, str] = {}
@@ -155,21 +208,6 @@ class LivePicture:
         self._roots[entry.id] = root
         return root
 
-    def _info(self, entry: StoredEntry, type_: SubjectType, key: str, kind: str) -> SubjectInfo:
-        body = entry.content.body
-        return SubjectInfo(
-            type=type_,
-            key=key,
-            party=str(entry.content.party),
-            ref=str(body.get("ref", body.get("unit", ""))),
-            name=str(body.get("name", "")),
-            kind=kind,
-            entry=entry.id,
-            seq=entry.seq,
-            release=tuple(entry.content.release),
-            state=str(body.get("state", "")),
-        )
-
     def _operation(self, entry: StoredEntry) -> Change:
         root = self._root(entry)
         body = entry.content.body
@@ -179,7 +217,7 @@ class LivePicture:
             self.items[root] = op
         else:
             self.items.pop(root, None)
-        self.subjects[root] = self._info(entry, SubjectType.OPERATION, root, op.kind)
+        self.subjects.put(root, _info(entry, SubjectType.OPERATION, root, op.kind))
         if op.state.value in ("cancelled", "completed"):
             return Change(root, f"operation {op.state.value}")
         return Change(root, "operation amended" if entry.content.supersedes else "new operation")
@@ -187,7 +225,7 @@ class LivePicture:
     def _measure(self, entry: StoredEntry) -> Change:
         root = self._root(entry)
         body = entry.content.body
-        self.subjects[root] = self._info(entry, SubjectType.MEASURE, root, str(body["kind"]))
+        self.subjects.put(root, _info(entry, SubjectType.MEASURE, root, str(body["kind"])))
         if body["state"] == "withdrawn":
             self.index.remove_measure(root)
             self.items.pop(root, None)
@@ -205,7 +243,7 @@ class LivePicture:
             return None  # an older report arriving late changes nothing
         self.index.insert(report)
         self.items[key] = report
-        self.subjects[key] = self._info(entry, SubjectType.UNIT, key, "unit")
+        self.subjects.put_unit(key, entry)
         return Change(key, "unit moved")
 
     # --- detection -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ check. Both must give equal reports, with the same types, for every body the kin
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,11 +16,17 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import liaison.picture.kinds  # noqa: F401  (registers the picture kinds)
-from liaison.deconfliction import DeconflictionError, DeconflictionIndex, UnitPosition
+from liaison.deconfliction import (
+    DeconflictionError,
+    DeconflictionIndex,
+    SubjectType,
+    UnitPosition,
+)
 from liaison.domain.kinds import KINDS, ValidBody
 from liaison.errors import LiaisonError
 from liaison.geometry import encode_instant
-from liaison.picture.model import unit_item
+from liaison.picture.live import Subjects, _info
+from liaison.picture.model import SubjectInfo, unit_item
 from liaison.projections.picture import UNIT
 
 _SYMBOLS = ("SFGPUCI---*****", "SHAP------*****", "SUGP------*****", "10031000001211000000")
@@ -98,3 +105,26 @@ def test_a_unit_checked_against_an_index_without_operations_has_no_conflicts() -
     item = unit_item(KINDS.get(UNIT).validate(body), "uk")
     index.insert(item)
     assert index.check(item) == []
+
+
+def test_the_subjects_made_when_asked_for_are_those_made_at_once() -> None:
+    content = SimpleNamespace(
+        party="uk", release=("us",), body={"unit": "1-armd", "name": "First Armoured"}
+    )
+    entry: Any = SimpleNamespace(id="e1", seq=7, content=content)
+    subjects = Subjects()
+    operation = SubjectInfo(
+        SubjectType.OPERATION, "op", "uk", "op-1", "", "air_strike", "e0", 3, ()
+    )
+    subjects.put("op", operation)
+    subjects.put_unit("uk/1-armd", entry)
+    assert dict(subjects) == {
+        "op": operation,
+        "uk/1-armd": _info(entry, SubjectType.UNIT, "uk/1-armd", "unit"),
+    }
+    assert subjects["uk/1-armd"].released_to("us")
+    assert "uk/1-armd" in subjects
+    assert len(subjects) == 2
+    subjects.put("uk/1-armd", operation)  # a key made known replaces the lazy one
+    assert len(subjects) == 2
+    assert subjects["uk/1-armd"] is operation
