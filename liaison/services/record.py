@@ -252,13 +252,11 @@ class RecordService:
 
     def append_many(self, requests: Sequence[AppendRequest]) -> list[StoredEntry | LiaisonError]:
         """Append several entries, each accepted or refused on its own."""
-        futures = self._writer.run_many(requests)
         results: list[StoredEntry | LiaisonError] = []
-        for fut in futures:
-            try:
-                results.append(fut.result())
-            except LiaisonError as exc:
-                results.append(exc)
+        for result in self._writer.run_many(requests):
+            if isinstance(result, BaseException) and not isinstance(result, LiaisonError):
+                raise result  # its transaction failed, and wrote nothing
+            results.append(result)
         done = [r for r in results if isinstance(r, StoredEntry)]
         if done:
             self.live.publish(max(e.seq for e in done))

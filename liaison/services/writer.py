@@ -25,31 +25,39 @@ R = TypeVar("R")
 BatchRunner = Callable[[Sequence[J]], list[R | BaseException]]
 
 
+#: one appender's jobs, and the future of their results (in order)
+_Item = tuple[list[J], "Future[list[R | BaseException]]"]
+
+
 class GroupCommitWriter(Generic[J, R]):
     def __init__(self, run_batch: BatchRunner[J, R], *, max_batch: int = 512) -> None:
         self._run_batch = run_batch
         self._max_batch = max_batch
-        # Each item is one appender's jobs, queued together so that the writer sees them all at
-        # once: ``run_many`` hands over a whole batch, not a job at a time for the writer to
-        # start on before the rest arrive (a second transaction, and a thread switch per job).
-        self._queue: queue.SimpleQueue[list[tuple[J, Future[R]]] | None] = queue.SimpleQueue()
+        # Each item is one appender's jobs with one future for all their results: the writer
+        # sees them all at once (not a job at a time, starting on the first before the rest
+        # arrive), and an appender of a thousand entries waits on one future, not a thousand.
+        self._queue: queue.SimpleQueue[_Item[J, R] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="liaison-writer", daemon=True)
         self._closed = False
         self._thread.start()
 
-    def submit(self, job: J) -> Future[R]:
-        return self.run_many([job])[0]
-
     def run(self, job: J) -> R:
-        return self.submit(job).result()
+        """Run one job; its result once committed, or the exception that refused it, raised."""
+        result = self.run_many([job])[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
-    def run_many(self, jobs: Sequence[J]) -> list[Future[R]]:
+    def run_many(self, jobs: Sequence[J]) -> list[R | BaseException]:
+        """Run jobs, in order; for each, its result once committed, or the exception that
+        refused it (or that failed its transaction, in which nothing was committed)."""
         if self._closed:
             raise RuntimeError("the writer is closed")
-        items: list[tuple[J, Future[R]]] = [(job, Future()) for job in jobs]
-        if items:
-            self._queue.put(items)
-        return [future for _, future in items]
+        if not jobs:
+            return []
+        future: Future[list[R | BaseException]] = Future()
+        self._queue.put((list(jobs), future))
+        return future.result()
 
     def close(self) -> None:
         if not self._closed:
@@ -62,9 +70,10 @@ class GroupCommitWriter(Generic[J, R]):
             item = self._queue.get()
             if item is None:
                 return
-            batch = list(item)
+            items = [item]
+            count = len(item[0])
             stop = False
-            while len(batch) < self._max_batch:
+            while count < self._max_batch:
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
@@ -72,23 +81,23 @@ class GroupCommitWriter(Generic[J, R]):
                 if more is None:
                     stop = True
                     break
-                batch.extend(more)
-            # In order, at most ``max_batch`` jobs to a transaction.
-            for start in range(0, len(batch), self._max_batch):
-                self._execute(batch[start : start + self._max_batch])
+                items.append(more)
+                count += len(more[0])
+            self._execute(items)
             if stop:
                 return
 
-    def _execute(self, batch: list[tuple[J, Future[R]]]) -> None:
-        live = [(job, fut) for job, fut in batch if fut.set_running_or_notify_cancel()]
-        try:
-            results = self._run_batch([job for job, _ in live])
-        except BaseException as exc:  # the transaction failed: nothing was committed
-            for _, fut in live:
-                fut.set_exception(exc)
-            return
-        for (_, fut), result in zip(live, results, strict=True):
-            if isinstance(result, BaseException):
-                fut.set_exception(result)
-            else:
-                fut.set_result(result)
+    def _execute(self, items: list[_Item[J, R]]) -> None:
+        jobs = [job for item_jobs, _ in items for job in item_jobs]
+        results: list[R | BaseException] = []
+        # In order, at most ``max_batch`` jobs to a transaction.
+        for start in range(0, len(jobs), self._max_batch):
+            chunk = jobs[start : start + self._max_batch]
+            try:
+                results.extend(self._run_batch(chunk))
+            except BaseException as exc:  # the transaction failed: nothing of it was committed
+                results.extend([exc] * len(chunk))
+        at = 0
+        for item_jobs, future in items:
+            future.set_result(results[at : at + len(item_jobs)])
+            at += len(item_jobs)

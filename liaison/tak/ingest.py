@@ -261,12 +261,15 @@ class Ingest:
             told, made = results[report_at], results[unit_at_]
             event = events[i]
             if is_latest and isinstance(made, StoredEntry):
-                outcomes[i] = _outcome(event, "position", "reported", made.id)
                 if isinstance(told, StoredEntry):
                     outcomes[i] = _outcome(event, "position", "reported", made.id, told.id)
                 else:
-                    outcomes[i] = dataclasses.replace(
-                        _outcome(event, "position", "reported", made.id),
+                    outcomes[i] = Outcome(
+                        event.uid,
+                        event.type,
+                        "position",
+                        "reported",
+                        (made.id,),
                         code="detail_not_kept",
                         message=f"the unit report was recorded, its event was not: {told.detail}",
                     )
