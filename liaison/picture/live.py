@@ -175,11 +175,17 @@ class LivePicture:
         """The picture entries after :attr:`applied` by kind, in log order, when ``in_hand``
         holds all of them; else None (they are read from the store)."""
         kinds = (OPERATION, MEASURE, UNIT)
-        seqs = conn.execute(
-            select(entries.c.seq)
-            .where(entries.c.seq > self.applied, entries.c.seq <= size, entries.c.kind.in_(kinds))
-            .order_by(entries.c.seq)
-        ).scalars()
+        seqs = (
+            conn.execute(
+                select(entries.c.seq)
+                .where(
+                    entries.c.seq > self.applied, entries.c.seq <= size, entries.c.kind.in_(kinds)
+                )
+                .order_by(entries.c.seq)
+            )
+            .scalars()
+            .all()
+        )  # fetched at once: a row at a time cost more than the query
         by_kind: dict[str, list[StoredEntry]] = {kind: [] for kind in kinds}
         for seq in seqs:
             entry = in_hand(int(seq))
