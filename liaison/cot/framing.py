@@ -242,8 +242,9 @@ class CotFramer:
             self._drop(cut)
             self._scan = 0
             return False
-        self._note_junk(bytes(self._buf[: found.start()]), self._offset)
-        self._drop(found.start())
+        if found.start():
+            self._note_junk(bytes(self._buf[: found.start()]), self._offset)
+            self._drop(found.start())
         self._in_frame = True
         self._root = None
         if self._buf.startswith(b"<event"):

@@ -384,9 +384,14 @@ def _ellipse(shapes: Sequence[XmlElement]) -> Ellipse | None:
     return None
 
 
+_GEOMETRY_TYPES: Final = frozenset({"u-d-f", "u-d-r", "u-d-c-c", "u-d-c-e", "b-m-r"})
+
+
 def _geometry(
     cot_type: str, links: tuple[CotLink, ...], ellipse: Ellipse | None, center: CotPoint
 ) -> CotGeometry | None:
+    if cot_type not in _GEOMETRY_TYPES:
+        return None
     vertices = tuple(link.point for link in links if link.point is not None)
     if cot_type == "u-d-f":
         if len(vertices) < 2:

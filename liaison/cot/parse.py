@@ -47,7 +47,7 @@ from liaison.cot.xmlsafe import (
     DEFAULT_LIMITS,
     XmlElement,
     XmlLimits,
-    canonical_elements,
+    canonical_children_of,
     parse_document,
 )
 
@@ -56,6 +56,7 @@ __all__ = ["StreamResult", "parse_event", "parse_stream"]
 _REQUIRED: Final = ("version", "uid", "type", "how", "time", "start", "stale")
 _OPTIONAL: Final = ("access", "caveat", "releasableTo", "qos", "opex")
 _KNOWN: Final = frozenset(_REQUIRED + _OPTIONAL)
+_USUAL_FRACTION_DIGITS: Final = (0, 3, 6)
 _UTF8_NAMES: Final = frozenset({"utf-8", "utf8"})
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 
@@ -106,8 +107,19 @@ def _time(attrs: dict[str, str], name: str) -> ParsedTime:
 
 def _time_warnings(times: dict[str, ParsedTime], warnings: _Warnings) -> None:
     """One warning per kind of irregularity, naming the attributes it concerns."""
+    time, start, stale = times["time"], times["start"], times["stale"]
+    if (
+        time.fraction_digits in _USUAL_FRACTION_DIGITS
+        and start.fraction_digits in _USUAL_FRACTION_DIGITS
+        and stale.fraction_digits in _USUAL_FRACTION_DIGITS
+        and not (time.offset or start.offset or stale.offset)
+        and start.value >= time.value
+    ):
+        return
     odd = {
-        name: t.fraction_digits for name, t in times.items() if t.fraction_digits not in (0, 3, 6)
+        name: t.fraction_digits
+        for name, t in times.items()
+        if t.fraction_digits not in _USUAL_FRACTION_DIGITS
     }
     if odd:
         listed = ", ".join(f"{name} ({digits})" for name, digits in odd.items())
@@ -163,7 +175,7 @@ def _detail(
             point = child.get("point")
             if point is not None and ("e" in point or "E" in point):
                 exponent = True
-    canonical = canonical_elements(children, plain=True if plain else None)
+    canonical = canonical_children_of(element, plain=plain)
     if stray:
         warnings.add("stray_text", "text directly inside <detail> was dropped")
     if exponent:

@@ -67,8 +67,8 @@ __all__ = [
     "XmlElement",
     "XmlLimits",
     "canonical_children",
+    "canonical_children_of",
     "canonical_element",
-    "canonical_elements",
     "canonical_fragment",
     "parse_document",
 ]
@@ -520,24 +520,33 @@ def canonical_element(element: XmlElement, *, plain: bool | None = None) -> str:
         ) from None
 
 
-def canonical_elements(elements: Iterable[XmlElement], *, plain: bool | None = None) -> list[str]:
-    """:func:`canonical_element` of each element, in one loop (the parser's hot path)."""
-    if not plain:
-        return [canonical_element(element, plain=plain) for element in elements]
+def canonical_children_of(parent: XmlElement, *, plain: bool) -> list[str]:
+    """:func:`canonical_element` of each child of ``parent``, in document order.
+
+    ``plain=True`` (the caller knows the tree is namespace-free, see
+    :attr:`ParsedXml.namespaced`) lets libxml2 write the whole parent at once
+    in its own canonical form (C14N 1.0, which for a namespace-free tree without
+    comments is byte for byte C14N 2.0: same escaping, same attribute order,
+    explicit end tags) and cuts the children out of it: in canonical text a
+    ``<`` only ever begins a tag, and a child of *n* elements ends with the
+    *n*-th end tag after its start. This is the parser's hot path; a test
+    checks it against the standard library.
+    """
+    children = list(parent)
+    if not plain or not children or not isinstance(parent, etree._Element):
+        return [canonical_element(child, plain=plain or None) for child in children]
+    text: str = etree.tostring(parent, method="c14n", with_comments=False).decode()
+    find = text.find
     out: list[str] = []
-    special = _ATTRIBUTE_SPECIAL.search
-    for element in elements:
-        if len(element):
-            out.append(_canonical_plain(element))
-            continue
-        tag = element.tag  # a leaf, as most detail children are: written here, inline
-        parts = ["<", tag]
-        for name, value in sorted(element.items()):
-            escaped = value if special(value) is None else _escape_attribute(value)
-            parts += (" ", name, '="', escaped, '"')
-        text = element.text
-        parts += (">", _escape_text(text) if text else "", "</", tag, ">")
-        out.append("".join(parts))
+    position = 1  # past the parent's own "<"
+    for child in children:
+        start = find("<", position)
+        close = find("</", start)
+        if len(child):
+            for _ in range(sum(1 for _ in child.iter()) - 1):
+                close = find("</", close + 2)
+        position = find(">", close) + 1
+        out.append(text[start:position])
     return out
 
 
