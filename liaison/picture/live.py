@@ -35,7 +35,13 @@ from liaison.picture.model import (
     operation_item,
     unit_item,
 )
-from liaison.projections.picture import MEASURE, OPERATION, UNIT, proj_picture_consents
+from liaison.projections.picture import (
+    CONSENT,
+    MEASURE,
+    OPERATION,
+    UNIT,
+    proj_picture_consents,
+)
 from liaison.store import queries as q
 from liaison.store.queries import EntryFilter
 from liaison.store.schema import entries
@@ -157,11 +163,16 @@ class LivePicture:
                 change = self.apply(entry)
                 if change is not None:
                     changed[change.key] = change.reason
-        consents = conn.execute(
-            select(proj_picture_consents.c.operation, proj_picture_consents.c.measure).where(
-                proj_picture_consents.c.seq > self.applied,
-                proj_picture_consents.c.seq <= size,
+        # In hand, the consents are known to be none or some; read their rows only if some.
+        consents = (
+            conn.execute(
+                select(proj_picture_consents.c.operation, proj_picture_consents.c.measure).where(
+                    proj_picture_consents.c.seq > self.applied,
+                    proj_picture_consents.c.seq <= size,
+                )
             )
+            if by_kind is None or by_kind[CONSENT]
+            else ()
         )
         for row in consents:
             self.index.grant_consent(row.operation, row.measure)
@@ -172,9 +183,9 @@ class LivePicture:
     def _in_hand(
         self, conn: Connection, in_hand: Callable[[int], StoredEntry | None], size: int
     ) -> dict[str, list[StoredEntry]] | None:
-        """The picture entries after :attr:`applied` by kind, in log order, when ``in_hand``
-        holds all of them; else None (they are read from the store)."""
-        kinds = (OPERATION, MEASURE, UNIT)
+        """The picture entries (and consents) after :attr:`applied` by kind, in log order,
+        when ``in_hand`` holds all of them; else None (they are read from the store)."""
+        kinds = (OPERATION, MEASURE, UNIT, CONSENT)
         seqs = (
             conn.execute(
                 select(entries.c.seq)
