@@ -498,10 +498,12 @@ class CotEvent:
             len(self.how) <= _MAX_HOW and _HOW.fullmatch(self.how)
         ):
             raise CotError("bad_attribute", f"how {str(self.how)[:64]!r} is not a CoT how")
-        for name, value in (("time", self.time), ("start", self.start), ("stale", self.stale)):
-            checked = _check_time(value, name)
-            if checked is not value:
-                object.__setattr__(self, name, checked)
+        if not (type(self.time) is datetime and self.time.tzinfo is UTC):
+            object.__setattr__(self, "time", _check_time(self.time, "time"))
+        if not (type(self.start) is datetime and self.start.tzinfo is UTC):
+            object.__setattr__(self, "start", _check_time(self.start, "start"))
+        if not (type(self.stale) is datetime and self.stale.tzinfo is UTC):
+            object.__setattr__(self, "stale", _check_time(self.stale, "stale"))
         if not isinstance(self.point, CotPoint):
             raise CotError("missing_point", "point must be a CotPoint")
         if self.access is not None:
@@ -544,10 +546,15 @@ class CotEvent:
         kind = base_type(self.type)
         if kind == "t-x-d-d" and not any(link.uid for link in links):
             raise CotError("delete_without_target", "a t-x-d-d delete needs <link uid='...'>")
-        object.__setattr__(self, "callsign", None if contact is None else contact.get("callsign"))
-        object.__setattr__(self, "remarks", None if remarks is None else (remarks.text or ""))
-        object.__setattr__(self, "links", links)
-        object.__setattr__(self, "geometry", _geometry(kind, links, _ellipse(shapes), self.point))
+        geometry = _geometry(kind, links, _ellipse(shapes), self.point)
+        # The views in one step (a frozen dataclass keeps its fields in __dict__):
+        # object.__setattr__ four times is a measurable part of every event.
+        vars(self).update(
+            callsign=None if contact is None else contact.get("callsign"),
+            remarks=None if remarks is None else (remarks.text or ""),
+            links=links,
+            geometry=geometry,
+        )
 
     @property
     def base_type(self) -> str:

@@ -169,13 +169,13 @@ def _detail(
     stray = not _is_blank(element.text)
     exponent = False
     for child in children:
-        if not stray and not _is_blank(child.tail):
+        if not stray and (tail := child.tail) and tail.strip():
             stray = True
         if child.tag == "link":
             point = child.get("point")
             if point is not None and ("e" in point or "E" in point):
                 exponent = True
-    canonical = canonical_children_of(element, plain=plain)
+    canonical = canonical_children_of(element, plain=plain, children=children)
     if stray:
         warnings.add("stray_text", "text directly inside <detail> was dropped")
     if exponent:

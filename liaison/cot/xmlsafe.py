@@ -55,7 +55,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 from lxml import etree  # type: ignore[import-untyped]
 
@@ -128,13 +128,12 @@ _DETAIL_DEPTH: Final = 2
 _MIN_ATTRIBUTE_BYTES: Final = 5
 
 
-@dataclass(frozen=True)
-class ParsedXml:
+class ParsedXml(NamedTuple):
     """A parsed document and what its raw text said that the tree does not show.
 
     ``namespaced`` is False when the bytes cannot hold a namespaced name (no
     ``xmlns``, no ``xml:``), so every element is plain and canonicalising needs
-    no check.
+    no check. (A named tuple rather than a dataclass: one is made per event.)
     """
 
     root: XmlElement
@@ -271,18 +270,16 @@ def _check_first_problem(data: bytes, limits: XmlLimits) -> None:
 
 
 def _check_shape(root: XmlElement, data: bytes, limits: XmlLimits) -> None:
-    """Enforce ``limits`` on the tree parsed from ``data``, exactly, and cheaply when it fits.
+    """Enforce ``limits`` on the tree parsed from ``data``, exactly.
 
-    Every element has a ``<`` of its own, so a document with few of them needs
-    no count, and every attribute takes a few bytes, so a short one cannot have
-    too many on one element. Otherwise the tree is measured level by level, and
-    only a tree over a limit is walked in document order, to report the first
-    element that broke one as the parse would have.
+    :func:`parse_document` calls this only when a cheap bound does not settle
+    it: every element has a ``<`` of its own, so a document with few of them
+    has few elements and little depth, and every attribute takes a few bytes,
+    so a short one cannot have too many on one element. The tree is measured
+    level by level, and only a tree over a limit is walked in document order,
+    to report the first element that broke one as the parse would have.
     """
-    few = min(limits.max_depth, limits.max_elements)
     wide = len(data) >= _MIN_ATTRIBUTE_BYTES * (limits.max_attributes + 1)
-    if not wide and data.count(b"<") <= few:
-        return
     level: list[XmlElement] = [root]
     depth = elements = 0
     over = False
@@ -362,7 +359,10 @@ def parse_document(
         # syntax error is what was reported before, and still is.
         _check_first_problem(data, limits)
         raise _malformed(exc) from None
-    _check_shape(root, data, limits)
+    if len(data) >= _MIN_ATTRIBUTE_BYTES * (limits.max_attributes + 1) or not (
+        (tags := data.count(b"<")) <= limits.max_depth and tags <= limits.max_elements
+    ):
+        _check_shape(root, data, limits)
     # "xml" past the declaration is rare in CoT; without it there is no xmlns or xml:.
     namespaced = data.find(b"xml", 5) != -1 and (b"xmlns" in data or b"xml:" in data)
     return ParsedXml(
@@ -520,7 +520,9 @@ def canonical_element(element: XmlElement, *, plain: bool | None = None) -> str:
         ) from None
 
 
-def canonical_children_of(parent: XmlElement, *, plain: bool) -> list[str]:
+def canonical_children_of(
+    parent: XmlElement, *, plain: bool, children: list[XmlElement] | None = None
+) -> list[str]:
     """:func:`canonical_element` of each child of ``parent``, in document order.
 
     ``plain=True`` (the caller knows the tree is namespace-free, see
@@ -530,9 +532,11 @@ def canonical_children_of(parent: XmlElement, *, plain: bool) -> list[str]:
     explicit end tags) and cuts the children out of it: in canonical text a
     ``<`` only ever begins a tag, and a child of *n* elements ends with the
     *n*-th end tag after its start. This is the parser's hot path; a test
-    checks it against the standard library.
+    checks it against the standard library. ``children`` saves listing them
+    again when the caller already has.
     """
-    children = list(parent)
+    if children is None:
+        children = list(parent)
     if not plain or not children or not isinstance(parent, etree._Element):
         return [canonical_element(child, plain=plain or None) for child in children]
     text: str = etree.tostring(parent, method="c14n", with_comments=False).decode()
