@@ -153,10 +153,24 @@ def _plain(value: Any) -> bool:
     return False
 
 
-#: the C JSON encoder set up to write plain values (see :func:`_plain`) in RFC 8785 form
-plain_dumps = json.JSONEncoder(
+_ENCODER = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-).encode
+)
+_C_ENCODE: Any = getattr(json.encoder, "c_make_encoder", None)
+if _C_ENCODE is not None:
+    # The very encoder ``_ENCODER.encode`` builds on every call, built once. It keeps no
+    # record of the containers it is in (``markers``), which only finds cycles, and a plain
+    # value has none: :func:`_plain` has walked it all first.
+    _C_ENCODE = _C_ENCODE(
+        None, None, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+
+
+def plain_dumps(value: Any) -> str:
+    """The C JSON encoder's text of a plain value (see :func:`_plain`), in RFC 8785 form."""
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def canonical_bytes(value: Any) -> bytes:

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import BigInteger, Connection, Integer, String, Table
 
 from liaison.domain.entry import StoredEntry
 from liaison.domain.time import format_time
 from liaison.geometry import decode_instant
+from liaison.store.queries import bulk_insert
 
 __all__ = ["PROJECTORS", "Projector", "ProjectorRegistry", "Rows", "insert_rows", "sortable_time"]
 
@@ -76,12 +77,37 @@ class Projector:
     rows: RowsOf | None = None
 
 
+#: column types whose values the drivers take as they are (no SQLAlchemy processing)
+_PLAIN_TYPES = (String, Integer, BigInteger)
+
+
+def _plain_columns(table: Table) -> tuple[str, ...] | None:
+    """The table's columns, when every one is of a plain type, else None."""
+    if all(isinstance(column.type, _PLAIN_TYPES) for column in table.columns):
+        return tuple(column.name for column in table.columns)
+    return None
+
+
 def insert_rows(conn: Connection, rows: Rows) -> None:
-    """Insert rows, one ``executemany`` per table, tables in the order they first appear."""
+    """Insert rows, one ``executemany`` per table, tables in the order they first appear.
+
+    Rows that give every column of a table of plain columns (a unit report's, a TAK report's:
+    a row for nearly every append) go to the driver as tuples (``bulk_insert``), without
+    SQLAlchemy's per-row parameter processing, which there has nothing to do.
+    """
     by_table: dict[Table, list[dict[str, Any]]] = {}
     for table, row in rows:
         by_table.setdefault(table, []).append(row)
     for table, values in by_table.items():
+        columns = _plain_columns(table)
+        if columns is not None and all(len(row) == len(columns) for row in values):
+            try:
+                tuples = [tuple(row[name] for name in columns) for row in values]
+            except KeyError:
+                pass  # a row names a column the table does not have: SQLAlchemy says so
+            else:
+                bulk_insert(conn, table, columns, tuples)
+                continue
         conn.execute(table.insert(), values)
 
 

@@ -45,7 +45,7 @@ from liaison.errors import (
 )
 from liaison.ledger import merkle
 from liaison.ledger.canonical import CanonicalError, sha256
-from liaison.ledger.signing import b64d, sign, verify
+from liaison.ledger.signing import b64d, signer, verify
 from liaison.projections import PROJECTORS, ProjectorRegistry
 from liaison.services.guards import GUARDS, GuardContext, GuardRegistry
 from liaison.services.live import Broadcaster
@@ -95,6 +95,10 @@ class _Batch:
         self.frontier = merkle.Frontier.from_json(frontier_json)
         if self.frontier.size != size:
             raise LiaisonError("the log head is inconsistent with its frontier")
+        #: entries in the log, this transaction's included; their leaves not yet folded into
+        #: the frontier wait in ``leaves`` (folded as one run: see :meth:`fold`)
+        self.size = size
+        self.leaves: list[bytes] = []
         self.last_at = q.appended_at(conn, size) if size else None
         self.pending: list[StoredEntry] = []
         self.pending_ids: dict[str, StoredEntry] = {}
@@ -131,10 +135,8 @@ class _Batch:
         return moment
 
     def add(self, entry: StoredEntry, projectors: ProjectorRegistry) -> None:
-        self.frontier, records = merkle.append_leaf(
-            self.frontier, merkle.leaf_hash(entry.stamp.leaf_data())
-        )
-        self.nodes.extend((r.level, r.index, r.hash) for r in records)
+        self.leaves.append(merkle.leaf_hash(entry.stamp.leaf_data()))
+        self.size += 1
         self.pending.append(entry)
         self.pending_ids[entry.id] = entry
         kind = entry.content.kind
@@ -159,8 +161,19 @@ class _Batch:
         self.projected_pending = False
         self.roster_pending = False
 
+    def fold(self) -> None:
+        """Fold the waiting leaves into the frontier, keeping every tree node they complete:
+        the same nodes as appending them one at a time, in one pass."""
+        if not self.leaves:
+            return
+        self.frontier, levels, _ = merkle.append_leaves(self.frontier, self.leaves)
+        for level, (first, hashes) in levels.items():
+            self.nodes.extend((level, first + i, digest) for i, digest in enumerate(hashes))
+        self.leaves = []
+
     def finish(self, projectors: ProjectorRegistry) -> None:
         self.flush(projectors)
+        self.fold()
         q.insert_nodes(self.conn, self.nodes)
         q.set_head(self.conn, self.frontier.size, self.frontier.to_json())
 
@@ -179,6 +192,7 @@ class RecordService:
     ) -> None:
         self.store = store
         self.node_key = node_key
+        self._sign = signer(node_key)
         self.kinds = kinds
         self.projectors = projectors
         self.guards = guards
@@ -438,14 +452,14 @@ class RecordService:
             raise InvalidBody(str(exc)) from None
         if len(raw) > MAX_CONTENT_BYTES:
             raise TooLarge(f"the entry is {len(raw)} bytes; the limit is {MAX_CONTENT_BYTES}")
-        seq = batch.frontier.size + 1
+        seq = batch.size + 1
         return StoredEntry(
             # The id is the SHA-256 of the canonical bytes: hash the bytes just made rather
             # than ``content.id``, which would canonicalise the content a second time.
             stamp=Stamp(seq=seq, entry=sha256(raw).hex(), at=at),
             content=content,
             raw=raw,
-            node_sig=sign(self.node_key, raw),
+            node_sig=self._sign(raw),
             author_sig=author_sig,
             author_key=author_key,
         )

@@ -37,7 +37,7 @@ from liaison.store.schema import (
     tree_nodes,
 )
 
-__all__ = ["CheckpointRow", "EntryFilter", "NodeInfo"]
+__all__ = ["CheckpointRow", "EntryFilter", "NodeInfo", "bulk_insert"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def set_head(conn: Connection, size: int, frontier: str) -> None:
     conn.execute(log_head.update().where(log_head.c.id == 1).values(size=size, frontier=frontier))
 
 
-def _bulk_insert(
+def bulk_insert(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Insert many rows inside the connection's transaction, at the driver.
@@ -126,7 +126,7 @@ _ENTRY_COLUMNS = (
 
 
 def insert_entries(conn: Connection, batch: Sequence[StoredEntry]) -> None:
-    _bulk_insert(
+    bulk_insert(
         conn,
         entries,
         _ENTRY_COLUMNS,
@@ -148,7 +148,7 @@ def insert_entries(conn: Connection, batch: Sequence[StoredEntry]) -> None:
             for e in batch
         ],
     )
-    _bulk_insert(
+    bulk_insert(
         conn,
         releases,
         ("seq", "party"),
@@ -157,7 +157,7 @@ def insert_entries(conn: Connection, batch: Sequence[StoredEntry]) -> None:
 
 
 def insert_nodes(conn: Connection, nodes: Iterable[tuple[int, int, bytes]]) -> None:
-    _bulk_insert(conn, tree_nodes, ("level", "idx", "hash"), list(nodes))
+    bulk_insert(conn, tree_nodes, ("level", "idx", "hash"), list(nodes))
 
 
 def get_nodes(conn: Connection, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
