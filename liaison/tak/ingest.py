@@ -50,7 +50,7 @@ from liaison.cot import (
 from liaison.domain.entry import StoredEntry
 from liaison.domain.kinds import KINDS
 from liaison.domain.time import format_time
-from liaison.errors import LiaisonError, NotFound
+from liaison.errors import LiaisonError
 from liaison.geometry import decode_instant, encode_instant
 from liaison.projections.picture import UNIT, proj_picture_units
 from liaison.services.record import AppendRequest, RecordService
@@ -165,10 +165,11 @@ class Ingest:
         """Record what each event says for ``member``'s party; one outcome per event, in order."""
         moment = now or self.record.clock()
         kinds = [event_kind(e) for e in events]
-        try:
-            authority = self.record.authority(member)
-        except NotFound:
-            authority = None
+        # The member's authority and the parties, as the record shows them now, in one read
+        # (the writer checks the authority again, inside the transaction that appends).
+        with self.record.store.read() as conn:
+            authority = q.authority(conn, member)
+            parties = {p.id for p in q.parties(conn)}
         if authority is None or authority.revoked:
             error = TakError("refused", f"not-permitted: {member} may not act for a party now")
             return [
@@ -176,8 +177,6 @@ class Ingest:
                 for e, k in zip(events, kinds, strict=True)
             ]
         party = authority.party
-        with self.record.store.read() as conn:
-            parties = {p.id for p in q.parties(conn)}
         outcomes: list[Outcome | None] = [None] * len(events)
         positions: list[_Position] = []
         serial: list[tuple[int, list[str] | None]] = []

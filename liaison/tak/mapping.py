@@ -164,9 +164,17 @@ def _track(event: CotEvent) -> tuple[float | None, float | None]:
     return None, None
 
 
-def _number(text: str | None, low: float, high: float) -> float | None:
+#: a plain decimal of at most 5 + 9 digits: its float is the decimal's, and compares with an
+#: integer bound as the decimal does (a float's spacing there is far below 1e-9)
+_PLAIN_NUMBER: Final = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,9})?")
+
+
+def _number(text: str | None, low: int, high: int) -> float | None:
     if text is None:
         return None
+    if _PLAIN_NUMBER.fullmatch(text):  # nearly every device's course and speed
+        number = float(text)
+        return number if low <= number <= high else None
     try:
         value = Decimal(text.strip())
     except InvalidOperation:

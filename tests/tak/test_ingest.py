@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from liaison.cot import CotError, parse_event, parse_stream
 from liaison.domain.time import parse_time
 from liaison.errors import NotFound
 from liaison.store.queries import EntryFilter
 from liaison.tak import REPORT, Tak, tak_for, unit_id_of
+from liaison.tak.mapping import _number
 from tests.conftest import World
 from tests.tak.support import drawing, now, ping, position
 
@@ -278,3 +282,31 @@ def test_another_party_cannot_delete_or_touch_a_partys_things(sqlite_world: Worl
     tak.ingest.ingest("deane", [position("ANDROID-7", lat=51.0)])
     uk = [u for u in sqlite_world.node.picture.units("uk") if u["party"] == "uk"]
     assert uk[0]["position"]["coordinates"] == [10.0, 50.0]
+
+
+def _reference_number(text: str | None, low: int, high: int) -> float | None:
+    """A course or speed as the mapping read it before its fast path: through Decimal."""
+    if text is None:
+        return None
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or not low <= value <= high:
+        return None
+    return float(value)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(r"[0-9]{1,6}(\.[0-9]{1,12})?", fullmatch=True),
+        st.decimals(allow_nan=True, allow_infinity=True).map(str),
+        st.floats().map(repr),
+        st.text(max_size=8),
+        st.sampled_from(["360", "360.000000001", "359.999999999", "99999.000000001", " 5", "1_0"]),
+    ),
+    st.sampled_from([(0, 360), (0, 99_999)]),
+)
+def test_a_course_or_speed_reads_as_through_decimal(text: str, bounds: tuple[int, int]) -> None:
+    assert _number(text, *bounds) == _reference_number(text, *bounds)
