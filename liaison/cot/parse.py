@@ -151,9 +151,10 @@ def _coordinate(text: str | None, name: str, warnings: _Warnings) -> Decimal:
 
 
 def _point(element: XmlElement, warnings: _Warnings) -> CotPoint:
+    attributes = dict(element.items())
     values: list[Decimal] = []
     for name in ("lat", "lon", "hae", "ce", "le"):
-        text = element.get(name)
+        text = attributes.get(name)
         if text is not None and len(text) <= SHORT_PLAIN_DECIMAL and PLAIN_DECIMAL.fullmatch(text):
             values.append(Decimal(text))  # what parse_decimal gives such text, without its checks
         else:
@@ -221,10 +222,14 @@ def parse_event(
     for name in _REQUIRED:
         if name not in attrs:
             raise CotError("missing_attribute", f"<event> has no {name}")
-    version = parse_decimal(attrs["version"])
-    if version is None or not 2 <= version[0] < 3:
-        raise CotError("bad_attribute", f"version={attrs['version'][:16]!r} is not 2.x")
-    times = {name: _time(attrs, name) for name in ("time", "start", "stale")}
+    if attrs["version"] != "2.0":  # what every client writes, known good without parsing
+        version = parse_decimal(attrs["version"])
+        if version is None or not 2 <= version[0] < 3:
+            raise CotError("bad_attribute", f"version={attrs['version'][:16]!r} is not 2.x")
+    time = _time(attrs, "time")
+    # Clients usually send start equal to time: the same text is the same instant.
+    start = time if attrs["start"] == attrs["time"] else _time(attrs, "start")
+    times = {"time": time, "start": start, "stale": _time(attrs, "stale")}
     _time_warnings(times, warnings)
     if len(attrs) > len(_REQUIRED):
         unknown = sorted(attrs.keys() - _KNOWN)
