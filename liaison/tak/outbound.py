@@ -310,7 +310,11 @@ class Page:
         """The events of the ``i``-th rendering, serialised (once)."""
         data = self._pieces[i]
         if data is None:
-            data = self._pieces[i] = self.wire(self.renderings[i][1].events)
+            rendering = self.renderings[i][1]
+            data = rendering.wire
+            if data is None:
+                data = self.wire(rendering.events)
+            self._pieces[i] = data
         return data
 
     def whole(self) -> bytes:

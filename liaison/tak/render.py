@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -73,6 +73,10 @@ class Rendering:
     key: str
     events: tuple[CotEvent, ...]
     gone: tuple[str, ...] = ()
+    #: the events as they go on the wire, when known without serialising them: a device's own
+    #: event is stored as the text ``serialize_event`` wrote (the canonical form, read back
+    #: equal), so that text is what serialising it again would give
+    wire: bytes | None = field(default=None, compare=False, repr=False)
 
 
 def unit_uid(party: str, unit: str) -> str:
@@ -172,15 +176,16 @@ def _unit(entry: StoredEntry, now: datetime, report: Mapping[str, Any] | None) -
     party = str(entry.content.party)
     key = f"unit:{party}/{body['unit']}"
     if report is not None:
+        text = str(report["event"])
         try:
-            event = event_of(str(report["event"]))
+            event = event_of(text)
         except CotError:
             event = None
         if event is not None and is_delete(event):
             target = deleted_uid(event)
             return Rendering(key, (), (target,) if target else ())
         if event is not None:
-            return Rendering(key, (event,))
+            return Rendering(key, (event,), wire=text.encode())
     uid = unit_uid(party, str(body["unit"]))
     time = decode_instant(body["time"])
     stale = decode_instant(body["stale_time"])

@@ -10,7 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from liaison.cot import CotEvent, CotFramer, delete_event, parse_event, serialize_events
+from liaison.cot import (
+    CotEvent,
+    CotFramer,
+    delete_event,
+    parse_event,
+    serialize_event,
+    serialize_events,
+)
 from liaison.domain.time import utcnow
 from liaison.tak import tak_for
 from liaison.tak.outbound import Page, Subscriber, read_page, read_snapshot
@@ -174,3 +181,29 @@ def test_a_device_gone_while_its_partys_tail_starts_leaves_nothing_behind(
             await hub.close()
 
     run_async(scenario())
+
+
+def test_a_devices_event_goes_out_as_the_bytes_serialising_it_would_give(
+    sqlite_world: World,
+) -> None:
+    from liaison.tak import kinds
+
+    tak = tak_for(sqlite_world.node)
+    extra = (
+        '<__group name="Cyan" role="Team Member"/>',
+        '<__plugin a="1"><x>y &amp; z</x></__plugin>',
+    )
+    tak.ingest.ingest(
+        "burrows",
+        [position("UK-1", releasable_to="us", extra=extra), position("UK-2", callsign="é ü")],
+    )
+    for written_here in (True, False):
+        if not written_here:
+            kinds._WRITTEN.clear()  # read back from the store's text and parsed
+        _, page = read_page(sqlite_world.node, "uk", 0, utcnow())
+        units = [r for _, r in page if r.key.startswith("unit:")]
+        assert {e.uid for r in units for e in r.events} == {"UK-1", "UK-2"}
+        for rendering in units:
+            assert rendering.wire == b"".join(serialize_event(e) for e in rendering.events)
+    prepared = Page([(1, Rendering("unit:uk/x", (position("X"),), wire=b"<event/>"))])
+    assert prepared.whole() == b"<event/>"
