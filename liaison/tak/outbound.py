@@ -292,6 +292,7 @@ class Page:
         self.plain = True
         self._pieces: list[bytes | None] = [None] * len(renderings)
         self._whole: bytes | None = None
+        self._listed: list[bytes] | None = None
         for i, (_, rendering) in enumerate(renderings):
             uids = _uids(rendering)
             key = rendering.key
@@ -320,8 +321,23 @@ class Page:
     def whole(self) -> bytes:
         """Every rendering's events, serialised (once)."""
         if self._whole is None:
-            self._whole = b"".join(self.piece(i) for i in range(len(self.renderings)))
+            self._whole = b"".join(self.pieces())
         return self._whole
+
+    def pieces(self) -> list[bytes]:
+        """Each rendering's events, serialised (once), in page order."""
+        return [self.piece(i) for i in range(len(self.renderings))]
+
+    def without(self, skip: set[int]) -> bytes:
+        """Every rendering's events but those of the renderings at ``skip``."""
+        if not skip:
+            return self.whole()
+        if self._listed is None:
+            self._listed = self.pieces()
+        kept = self._listed.copy()
+        for i in sorted(skip, reverse=True):
+            del kept[i]
+        return b"".join(kept)
 
 
 @dataclass(eq=False)
@@ -380,9 +396,7 @@ class Subscriber:
                 del sent[key]
             else:
                 sent[key] = before
-        if not skip:
-            return page.whole()
-        return b"".join(page.piece(i) for i in range(len(page.renderings)) if i not in skip)
+        return page.without(skip)
 
     def _events(self, rendering: Rendering, now: datetime) -> list[CotEvent]:
         if rendering.key.startswith("unit:") and any(
