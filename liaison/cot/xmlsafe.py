@@ -352,9 +352,18 @@ def parse_document(
     """
     if b"<!DOCTYPE" in data:
         _check_first_problem(data, limits)  # refuses any real DOCTYPE before its subset
+    parser = _PARSERS.tree
     try:
-        root: XmlElement = etree.fromstring(data, _PARSERS.tree)
-    except (etree.LxmlError, ValueError) as exc:
+        # feed() and close() rather than fromstring(): the same libxml2 parse,
+        # with less setting up around it per call.
+        parser.feed(data)
+        root: XmlElement = parser.close()
+    except BaseException as exc:
+        # A feed parser that failed is replaced, so that nothing of this
+        # document can ever be taken as the start of the next one.
+        _PARSERS.tree = _new_parser()
+        if not isinstance(exc, etree.LxmlError | ValueError):
+            raise
         # Which problem comes first in the bytes: a limit broken before the
         # syntax error is what was reported before, and still is.
         _check_first_problem(data, limits)
