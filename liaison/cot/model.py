@@ -173,6 +173,22 @@ class CotPoint:
 
     def __post_init__(self) -> None:
         """Refuse coordinates out of range, non-finite or absurdly long."""
+        lat, lon, hae, ce, le = self.lat, self.lon, self.hae, self.ce, self.le
+        for value in (lat, lon, hae, ce, le):  # _check_number's fast path, for all five at once
+            if type(value) is not Decimal or not value.is_finite():
+                break
+            text = str(value)
+            if len(text) > SHORT_PLAIN_DECIMAL or "E" in text:
+                break
+        else:
+            if (
+                _LAT_MIN <= lat <= _LAT_MAX
+                and _LON_MIN <= lon <= _LON_MAX
+                and _MIN_METRES <= hae <= _MAX_METRES
+                and _ZERO <= ce <= _MAX_METRES
+                and _ZERO <= le <= _MAX_METRES
+            ):
+                return
         _check_number(self.lat, "lat", _LAT_MIN, _LAT_MAX, "bad_point")
         _check_number(self.lon, "lon", _LON_MIN, _LON_MAX, "bad_point")
         _check_number(self.hae, "hae", _MIN_METRES, _MAX_METRES, "bad_point")

@@ -336,7 +336,9 @@ def _declared_encoding(data: bytes) -> str | None:
 
 def _single_quoted(data: bytes) -> bool:
     """Whether any start tag of the (well-formed) document has a single-quoted attribute."""
-    if b"'" not in data:
+    # find(), not `in`, for bytes here: bytes.__contains__ first tries its
+    # argument as an integer and builds (then drops) a TypeError every time.
+    if data.find(b"'") == -1:
         return False
     return any(found.group(1) for found in _SINGLE_QUOTED.finditer(data))
 
@@ -350,7 +352,7 @@ def parse_document(
     ``inspect_quotes=False`` skips the single-quote check, which only matters
     for bytes that came off the wire.
     """
-    if b"<!DOCTYPE" in data:
+    if data.find(b"<!DOCTYPE") != -1:
         _check_first_problem(data, limits)  # refuses any real DOCTYPE before its subset
     parser = _PARSERS.tree
     try:
@@ -373,7 +375,9 @@ def parse_document(
     ):
         _check_shape(root, data, limits)
     # "xml" past the declaration is rare in CoT; without it there is no xmlns or xml:.
-    namespaced = data.find(b"xml", 5) != -1 and (b"xmlns" in data or b"xml:" in data)
+    namespaced = data.find(b"xml", 5) != -1 and (
+        data.find(b"xmlns") != -1 or data.find(b"xml:") != -1
+    )
     return ParsedXml(
         root=root,
         declared_encoding=_declared_encoding(data) if data[:8].find(b"<?xml") != -1 else None,
