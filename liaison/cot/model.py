@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -458,20 +458,16 @@ class _Handover(threading.local):
 _HANDOVER: Final = _Handover()
 
 
-def _from_parsed_detail(
-    detail: tuple[str, ...], children: list[XmlElement], build: Callable[[], CotEvent]
-) -> CotEvent:
-    """``build()``, letting the event take ``children`` as the trees of ``detail``.
+def _hand_over(detail: tuple[str, ...] | None, children: list[XmlElement]) -> None:
+    """Let the next event built on this thread with this very ``detail`` take ``children``.
 
     For :mod:`liaison.cot.parse` only: ``detail`` must be the canonical forms of
     ``children``, written by :func:`~liaison.cot.xmlsafe.canonical_element`
     from a document parsed within :data:`~liaison.cot.xmlsafe.DEFAULT_LIMITS`.
+    The event takes them once; the parser withdraws them (``None``) if building
+    the event failed before that.
     """
     _HANDOVER.detail, _HANDOVER.children = detail, children
-    try:
-        return build()
-    finally:
-        _HANDOVER.detail, _HANDOVER.children = None, []
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from typing import Final
 
 from liaison.cot.errors import CotError, CotWarning, CotWarningCode
 from liaison.cot.framing import DEFAULT_MAX_EVENT_BYTES, CotFramer
-from liaison.cot.model import UNKNOWN, CotEvent, CotPoint, _from_parsed_detail, valid_qos
+from liaison.cot.model import UNKNOWN, CotEvent, CotPoint, _hand_over, valid_qos
 from liaison.cot.values import (
     PLAIN_DECIMAL,
     SHORT_PLAIN_DECIMAL,
@@ -268,7 +268,10 @@ def parse_event(
     point = _point(points[0], warnings)
     detail, children = _detail(details[0], not parsed.namespaced, warnings) if details else ((), [])
 
-    def build() -> CotEvent:
+    handed = bool(detail) and (limits is DEFAULT_LIMITS or _within_defaults(limits))
+    if handed:
+        _hand_over(detail, children)
+    try:
         return CotEvent(
             uid=attrs["uid"],
             type=attrs["type"],
@@ -285,10 +288,10 @@ def parse_event(
             opex=attrs.get("opex"),
             warnings=tuple(warnings.items),
         )
-
-    if limits is DEFAULT_LIMITS or _within_defaults(limits):
-        return _from_parsed_detail(detail, children, build)
-    return build()
+    except BaseException:
+        if handed:
+            _hand_over(None, [])
+        raise
 
 
 @dataclass(frozen=True)
