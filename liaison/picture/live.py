@@ -186,6 +186,18 @@ class LivePicture:
         """The picture entries (and consents) after :attr:`applied` by kind, in log order,
         when ``in_hand`` holds all of them; else None (they are read from the store)."""
         kinds = (OPERATION, MEASURE, UNIT, CONSENT)
+        by_kind: dict[str, list[StoredEntry]] = {kind: [] for kind in kinds}
+        # Every entry of the range in hand (no other process appended in between): they are
+        # all there is, and no read is needed to know which are the picture's.
+        for at in range(self.applied + 1, size + 1):
+            entry = in_hand(at)
+            if entry is None:
+                break
+            if entry.content.kind in by_kind:
+                by_kind[entry.content.kind].append(entry)
+        else:
+            return by_kind
+        by_kind = {kind: [] for kind in kinds}
         seqs = (
             conn.execute(
                 select(entries.c.seq)
@@ -197,7 +209,6 @@ class LivePicture:
             .scalars()
             .all()
         )  # fetched at once: a row at a time cost more than the query
-        by_kind: dict[str, list[StoredEntry]] = {kind: [] for kind in kinds}
         for seq in seqs:
             entry = in_hand(int(seq))
             if entry is None or entry.content.kind not in by_kind:

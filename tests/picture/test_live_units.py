@@ -25,9 +25,10 @@ from liaison.deconfliction import (
 from liaison.domain.kinds import KINDS, ValidBody
 from liaison.errors import LiaisonError
 from liaison.geometry import encode_instant
-from liaison.picture.live import Subjects, _info
+from liaison.picture.live import LivePicture, Subjects, _info
 from liaison.picture.model import SubjectInfo, unit_item
 from liaison.projections.picture import UNIT
+from tests.conftest import World
 
 _SYMBOLS = ("SFGPUCI---*****", "SHAP------*****", "SUGP------*****", "10031000001211000000")
 _EPOCH = datetime(2044, 7, 12, 16, 30, tzinfo=UTC)
@@ -128,3 +129,37 @@ def test_the_subjects_made_when_asked_for_are_those_made_at_once() -> None:
     subjects.put("uk/1-armd", operation)  # a key made known replaces the lazy one
     assert len(subjects) == 2
     assert subjects["uk/1-armd"] is operation
+
+
+def test_a_catch_up_with_some_entries_not_in_hand_reads_them_and_gets_the_same(
+    sqlite_world: World,
+) -> None:
+    from tests.picture.support import operation, unit
+
+    node = sqlite_world.node
+    start = node.record.size()
+    unit(node, "deane", ref="1-armd")
+    operation(node, "burrows", ref="uk-1")
+    unit(node, "deane", ref="2-armd", lon=10.02)
+    unit(node, "deane", ref="1-armd", time="2044-07-12T16:00:00Z")
+    record = node.record
+    size = record.size()
+    assert all(record.recent(seq) is not None for seq in range(start + 1, size + 1))
+
+    def views(in_hand: Any) -> tuple[dict[str, Any], list[str]]:
+        live = LivePicture()
+        with node.store.read() as conn:
+            live.catch_up(conn)  # up to the log before the scenario, from the store
+            live.applied = start
+            live.index = DeconflictionIndex()
+            live.items.clear()
+            live.catch_up(conn, in_hand)
+        assert live.applied == size
+        return dict(live.items), sorted(c.id for c in live.index.sweep())
+
+    from_store = views(None)
+    all_in_hand = views(record.recent)
+    one_missing = views(lambda seq: None if seq == start + 2 else record.recent(seq))
+    assert {"us/1-armd", "us/2-armd"} <= set(from_store[0])
+    assert all_in_hand == from_store
+    assert one_missing == from_store
