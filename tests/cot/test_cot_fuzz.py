@@ -8,6 +8,7 @@ big cases are measured with ``tracemalloc`` (bounded memory).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -75,6 +76,15 @@ def parse_or_refuse(data: bytes) -> CotEvent | None:
     event_kind(event)
     symbol_code_from_type(event.type)
     assert parse_event(serialize_event(event)) == event
+    # The detail trees parse_event handed over are what checking the strings gives.
+    rebuilt = dataclasses.replace(event)
+    assert rebuilt == event
+    assert (rebuilt.callsign, rebuilt.remarks, rebuilt.links, rebuilt.geometry) == (
+        event.callsign,
+        event.remarks,
+        event.links,
+        event.geometry,
+    )
     return event
 
 
