@@ -3,7 +3,9 @@
 A :class:`CotEvent` is built either by :func:`~liaison.cot.parse.parse_event`
 from the wire or by a builder in :mod:`liaison.cot.serialize`; both go through
 the same validation in ``__post_init__``, so an event that exists is an event
-that can be written out and read back unchanged.
+that can be written out and read back unchanged. (One step is shared rather than
+repeated: the parser hands over the detail trees it has just written in canonical
+form, so they are not parsed a second time; any other caller's strings are.)
 
 **The detail is the source of truth.** ``detail`` holds *every* child of
 ``<detail>``, known or unknown, as a canonical XML string (see
@@ -84,6 +86,8 @@ _HOW: Final = re.compile(r"\w+(?:-\w+)*", re.ASCII)
 _QOS: Final = re.compile(r"\d-\w-\w", re.ASCII)
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: A uid both checks above pass: XML characters but no control characters, one or more.
+_GOOD_UID: Final = re.compile("[\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]+")
 
 _MAX_UID: Final = 1024
 _MAX_TYPE: Final = 256
@@ -499,9 +503,11 @@ class CotEvent:
 
     def __post_init__(self) -> None:
         """Validate every field and compute the views of ``detail``."""
-        uid = _check_text(self.uid, "uid", max_length=_MAX_UID)
-        if not uid or _CONTROL.search(uid):
-            raise CotError("bad_attribute", "uid must be non-empty, without control characters")
+        uid = self.uid
+        if not (type(uid) is str and len(uid) <= _MAX_UID and _GOOD_UID.fullmatch(uid)):
+            _check_text(uid, "uid", max_length=_MAX_UID)  # raises, with the reason, or:
+            if not uid or _CONTROL.search(uid):
+                raise CotError("bad_attribute", "uid must be non-empty, without control characters")
         if not isinstance(self.type, str) or not (
             len(self.type) <= _MAX_TYPE and _TYPE.fullmatch(self.type)
         ):

@@ -35,17 +35,26 @@ comments and processing instructions dropped:
   reported so the caller can record the mislabelling).
 
 This is libxml2, not a hand-written parser; the only lexical looks at raw bytes
-are cheap substring tests (``<!DOCTYPE``, namespaces, quotes), the declared
-encoding read from a declaration libxml2 has already accepted, and
-:func:`_single_quoted`, which finds single-quoted attributes in a document
-libxml2 has already accepted, to record that wart.
+are cheap substring tests and counts (``<!DOCTYPE``, namespaces, quotes, the
+number of ``<`` that bounds the tree), the declared encoding read from a
+declaration libxml2 has already accepted, and :func:`_single_quoted`, which
+finds single-quoted attributes in a document libxml2 has already accepted, to
+record that wart. Each thread keeps one tree parser (lxml parsers are not to be
+shared between threads); a parse that fails replaces it. Refusals carry
+libxml2's own wording. libxml2 reads names by XML 1.0's fifth edition, so a few
+more characters are allowed in names than expat allowed (never in text), and
+it refuses an XML declaration whose version is not ``1.x``.
 
 Detail children are stored as **canonical XML** (W3C C14N 2.0, as implemented by
 :func:`xml.etree.ElementTree.canonicalize`): sorted attributes, fixed escaping,
 explicit end tags, namespace declarations on the element that needs them (with
 ElementTree's ``ns0``-style prefixes, since ElementTree does not keep the
 original prefix). Equal content then gives equal strings, which is what the
-record's hashing and the round-trip tests need.
+record's hashing and the round-trip tests need. An event's detail, which has no
+namespace in practice, is written by libxml2's own C14N in one pass and cut into
+children (:func:`canonical_children_of`); anything else by a direct writer, or
+the standard library itself when namespaces are involved; the tests check all
+of them against :func:`xml.etree.ElementTree.canonicalize`.
 """
 
 from __future__ import annotations
@@ -517,7 +526,9 @@ def canonical_element(element: XmlElement, *, plain: bool | None = None) -> str:
     processing instructions goes through the standard library, from an
     ElementTree copy, so the prefixes are ElementTree's whatever the tree.
     ``plain=True`` says the caller knows the tree is namespace-free
-    (:attr:`ParsedXml.namespaced`), which skips the check.
+    (:attr:`ParsedXml.namespaced`), which skips the check. A namespaced tree
+    with a name the standard library cannot read (see the module docstring) is
+    refused as ``malformed_xml``, as parsing it with expat was before.
     """
     if plain or (plain is None and _plain(element)):
         return _canonical_plain(element)
