@@ -225,9 +225,11 @@ class Detector:
 
     @staticmethod
     def _latest_notices(conn: Connection, ids: set[str]) -> dict[tuple[str, str], Any]:
+        found: dict[tuple[str, str], Any] = {}
+        if not ids:
+            return found  # the common case after a batch of unit reports: no statement to build
         notices = proj_picture_notices
         newer = select(notices.c.supersedes).where(notices.c.supersedes.is_not(None))
-        found: dict[tuple[str, str], Any] = {}
         listed = sorted(ids)
         for start in range(0, len(listed), 500):
             chunk = listed[start : start + 500]
