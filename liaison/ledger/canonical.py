@@ -25,6 +25,8 @@ __all__ = [
     "FrozenList",
     "canonical_bytes",
     "freeze",
+    "is_plain",
+    "json_string",
     "sha256",
 ]
 
@@ -171,6 +173,15 @@ def plain_dumps(value: Any) -> str:
     if _C_ENCODE is None:
         return _ENCODER.encode(value)
     return "".join(_C_ENCODE(value, 0))
+
+
+def is_plain(value: Any) -> bool:
+    """Whether :func:`canonical_bytes` writes ``value`` on its fast path (see :func:`_plain`)."""
+    return _plain(value)
+
+
+#: a string as JSON text, escaped as RFC 8785 (and the C encoder) escape it
+json_string: Any = json.encoder.encode_basestring
 
 
 def canonical_bytes(value: Any) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import pickle
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from liaison.domain.entry import Content
 from liaison.ledger.canonical import (
     MAX_SAFE_INTEGER,
     CanonicalError,
@@ -119,3 +121,41 @@ def test_frozen_values_cannot_change_and_copy_as_plain_ones() -> None:
     assert type(copied) is dict
     assert type(copied["a"]) is list
     assert pickle.loads(pickle.dumps(frozen)) == {"a": [1, {"b": 2}]}
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.dictionaries(keys, values, max_size=4),
+    st.one_of(text, st.sampled_from(["picture.unit", "note"])),
+    st.one_of(st.none(), text),
+    st.lists(text, max_size=3).map(tuple),
+    st.one_of(st.none(), text),
+    st.sampled_from([1, 0, -1, 2**53]),
+    st.datetimes(timezones=st.just(UTC)),
+)
+def test_a_contents_bytes_are_its_json_canonicalised(
+    body: dict[str, Any],
+    kind: str,
+    party: str | None,
+    release: tuple[str, ...],
+    supersedes: str | None,
+    v: int,
+    time: datetime,
+) -> None:
+    content = Content(
+        kind=kind,
+        body=freeze(body),
+        author="eden",
+        party=party,
+        time=time,
+        release=release,
+        supersedes=supersedes,
+        salt="c2FsdHNhbHRzYWx0c2FsdA",
+        v=v,
+    )
+    expected = reference(content.to_json())
+    if expected is None:
+        with pytest.raises(CanonicalError):
+            content.canonical()
+    else:
+        assert content.canonical() == expected
