@@ -561,10 +561,11 @@ class CotEvent:
             elif tag == "shape":
                 shapes.append(child)
         links = tuple(linked)
-        kind = base_type(self.type)
+        kind = self.type.partition(";")[0]  # base_type(), inline
         if kind == "t-x-d-d" and not any(link.uid for link in links):
             raise CotError("delete_without_target", "a t-x-d-d delete needs <link uid='...'>")
-        geometry = _geometry(kind, links, _ellipse(shapes), self.point)
+        ellipse = _ellipse(shapes) if shapes else None
+        geometry = _geometry(kind, links, ellipse, self.point) if kind in _GEOMETRY_TYPES else None
         # The views in one step (a frozen dataclass keeps its fields in __dict__):
         # object.__setattr__ four times is a measurable part of every event.
         vars(self).update(

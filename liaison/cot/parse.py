@@ -231,8 +231,15 @@ def parse_event(
     time = _time(attrs, "time")
     # Clients usually send start equal to time: the same text is the same instant.
     start = time if attrs["start"] == attrs["time"] else _time(attrs, "start")
-    times = {"time": time, "start": start, "stale": _time(attrs, "stale")}
-    _time_warnings(times, warnings)
+    stale = _time(attrs, "stale")
+    if not (
+        time.fraction_digits in _USUAL_FRACTION_DIGITS
+        and stale.fraction_digits in _USUAL_FRACTION_DIGITS
+        and start is time  # parsed once: the same digits, no offset, not earlier
+        and not time.offset
+        and not stale.offset
+    ):
+        _time_warnings({"time": time, "start": start, "stale": stale}, warnings)
     if len(attrs) > len(_REQUIRED):
         unknown = sorted(attrs.keys() - _KNOWN)
         if unknown:
@@ -276,9 +283,9 @@ def parse_event(
             uid=attrs["uid"],
             type=attrs["type"],
             how=attrs["how"],
-            time=times["time"].value,
-            start=times["start"].value,
-            stale=times["stale"].value,
+            time=time.value,
+            start=start.value,
+            stale=stale.value,
             point=point,
             detail=detail,
             access=attrs.get("access"),
