@@ -17,6 +17,7 @@ import base64
 import builtins
 import itertools
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -82,8 +83,22 @@ class AppendRequest:
     signature: str | None = None
 
 
+_SALT_BYTES = 16
+#: salts drawn from the OS at a time: one ``getrandom`` call lets go of the interpreter
+#: lock and waits to take it back, so the writer makes one such call per 256 entries
+_SALTS_PER_DRAW = 256
+_salt_pool = threading.local()
+
+
 def new_salt() -> str:
-    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+    """16 random bytes from the OS (``secrets``), base64url without padding."""
+    pool: list[bytes] | None = getattr(_salt_pool, "salts", None)
+    if not pool or _salt_pool.pid != os.getpid():
+        # Drawn again after a fork: a child process never reuses its parent's salts.
+        drawn = secrets.token_bytes(_SALT_BYTES * _SALTS_PER_DRAW)
+        pool = [drawn[at : at + _SALT_BYTES] for at in range(0, len(drawn), _SALT_BYTES)]
+        _salt_pool.salts, _salt_pool.pid = pool, os.getpid()
+    return base64.urlsafe_b64encode(pool.pop()).rstrip(b"=").decode()
 
 
 class _Batch:

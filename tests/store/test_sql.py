@@ -152,3 +152,45 @@ def test_several_nodes_can_append_to_one_store(world: World, store_url: str) -> 
     finally:
         for node in others:
             node.close()
+
+
+@pytest.mark.parametrize("count", [1, 82, 83, 84, 199, 200, 201, 1000])
+def test_bulk_inserts_write_every_row_once_in_order_however_they_are_cut(
+    world: World, count: int
+) -> None:
+    """SQLite takes rows many to a statement (at most 999 parameters each); every cut of a
+    batch — one row, a full statement, one more — writes exactly the rows given."""
+    from liaison.store import queries as q
+    from liaison.store.schema import tree_nodes
+
+    rows = [(40, i, i.to_bytes(32, "big")) for i in range(count)]
+    store = world.node.store
+    with store.write() as conn:
+        q.bulk_insert(conn, tree_nodes, ("level", "idx", "hash"), rows)
+    with store.read() as conn:
+        found = conn.execute(
+            text("SELECT level, idx, hash FROM tree_nodes WHERE level = 40 ORDER BY idx")
+        ).all()
+    assert [(r[0], r[1], bytes(r[2])) for r in found] == rows
+
+
+def test_a_bulk_insert_that_fails_writes_none_of_its_rows(world: World) -> None:
+    from liaison.store import queries as q
+    from liaison.store.schema import tree_nodes
+
+    rows = [(41, i, bytes(32)) for i in range(300)] + [(41, 5, bytes(32))]  # a duplicate key
+    store = world.node.store
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), store.write() as conn:
+        q.bulk_insert(conn, tree_nodes, ("level", "idx", "hash"), rows)
+    with store.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tree_nodes WHERE level = 41")).scalar() == 0
+
+
+def test_salts_are_sixteen_random_bytes_never_repeated() -> None:
+    import base64
+
+    from liaison.services.record import new_salt
+
+    salts = [new_salt() for _ in range(5000)]  # several draws from the OS
+    assert len(set(salts)) == len(salts)
+    assert all(len(base64.urlsafe_b64decode(s + "==")) == 16 for s in salts)
