@@ -66,7 +66,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple, Protocol
 
-from lxml import etree  # type: ignore[import-untyped]
+from lxml import etree
 
 from liaison.cot.errors import CotError, CotErrorCode
 
