@@ -82,12 +82,6 @@ def set_head(conn: Connection, size: int, frontier: str) -> None:
     conn.execute(log_head.update().where(log_head.c.id == 1).values(size=size, frontier=frontier))
 
 
-#: rows per INSERT on SQLite, and the bound parameters one statement may have (SQLite's
-#: default limit since 3.32 is 32,766; 999 before it, the figure kept here to be safe)
-_SQLITE_ROWS_PER_INSERT = 200
-_SQLITE_MAX_VARIABLES = 999
-
-
 def bulk_insert(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
@@ -95,7 +89,7 @@ def bulk_insert(
 
     This is the hot path of every append (an entry, its release rows and its
     Merkle nodes), so it skips SQLAlchemy's per-row parameter processing: on
-    SQLite multi-row ``INSERT``s, on PostgreSQL one ``COPY`` (one round trip for
+    SQLite one ``executemany``, on PostgreSQL one ``COPY`` (one round trip for
     the whole batch instead of one statement per row). Both run in the very
     transaction the caller holds, and a failure aborts it like any insert.
     """
@@ -110,18 +104,9 @@ def bulk_insert(
             for row in rows:
                 copy.write_row(row)
     else:
-        # Many rows per statement, not one ``executemany`` step per row: the sqlite3 module
-        # lets go of the interpreter lock around every step, and a writer thread that lets
-        # go of it a thousand times per transaction waits for it a thousand times behind the
-        # threads parsing and rendering (up to the switch interval, 5 ms, each time).
-        per = max(1, min(_SQLITE_ROWS_PER_INSERT, _SQLITE_MAX_VARIABLES // len(columns)))
-        one = "(" + ", ".join("?" for _ in columns) + ")"
-        head = f"INSERT INTO {target} ({names}) VALUES "  # noqa: S608 - our names
-        full = head + ", ".join(one for _ in range(per))
-        for at in range(0, len(rows), per):
-            chunk = rows[at : at + per]
-            sql = full if len(chunk) == per else head + ", ".join(one for _ in chunk)
-            driver.execute(sql, [value for row in chunk for value in row])
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {target} ({names}) VALUES ({marks})"  # noqa: S608 - our names
+        driver.executemany(sql, rows)
 
 
 _ENTRY_COLUMNS = (

@@ -158,8 +158,7 @@ def test_several_nodes_can_append_to_one_store(world: World, store_url: str) -> 
 def test_bulk_inserts_write_every_row_once_in_order_however_they_are_cut(
     world: World, count: int
 ) -> None:
-    """SQLite takes rows many to a statement (at most 999 parameters each); every cut of a
-    batch — one row, a full statement, one more — writes exactly the rows given."""
+    """Whatever the size of a batch, the driver-level insert writes exactly the rows given."""
     from liaison.store import queries as q
     from liaison.store.schema import tree_nodes
 
