@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from liaison.domain.time import iso_text
 from liaison.geometry.errors import GeometryError, GeometryErrorCode
 
 _C = GeometryErrorCode
@@ -83,30 +84,7 @@ class TimeWindow:
 def format_instant(value: datetime) -> str:
     """The one canonical text of an instant: ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``."""
     utc = value.astimezone(UTC)
-    if utc.year < 1000:  # strftime writes such a year without leading zeros; keep its text
-        text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-        if utc.microsecond:
-            text += f".{utc.microsecond:06d}"
-        return text + "Z"
-    # The same text as the strftime above, in a third of the time (it is on every append).
-    if utc.microsecond:
-        return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - twice as fast
-            utc.year,
-            utc.month,
-            utc.day,
-            utc.hour,
-            utc.minute,
-            utc.second,
-            utc.microsecond,
-        )
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 - twice as fast
-        utc.year,
-        utc.month,
-        utc.day,
-        utc.hour,
-        utc.minute,
-        utc.second,
-    )
+    return iso_text(utc, fraction=bool(utc.microsecond))
 
 
 def merge_windows(windows: Iterable[TimeWindow]) -> tuple[TimeWindow, ...]:
