@@ -75,12 +75,19 @@ __all__ = [
 ]
 
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+#: the same, for the fast paths (``fullmatch``: no newline before the end either)
+_FAST_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _CONFLICT = re.compile(r"^cf-[0-9a-f]{32}$")
 _KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 
 OperationStateName = Literal["planned", "active", "completed", "cancelled"]
 MeasureState = Literal["in_force", "withdrawn"]
+
+
+def is_plain_ref(value: object) -> bool:
+    """Whether ``value`` is a ref string as the fast paths take it (others go to the model)."""
+    return type(value) is str and _FAST_REF.fullmatch(value) is not None
 
 
 def check_ref(value: str, what: str = "ref") -> str:
@@ -262,7 +269,6 @@ class OperationBody(Body):
 
 # What the fast path of a unit report accepts: a subset of what the model accepts, matched in
 # full and in ASCII (the model's own checks let a few odd values through to later checks).
-_FAST_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _FAST_SIDC = re.compile(r"[A-Z0-9*\-]{15}|[0-9]{20}|[0-9]{30}")
 _UNIT_FIELDS = frozenset(
     {"unit", "name", "position", "time", "stale_time", "symbol_code", "heading_mdeg", "speed_mmps"}
@@ -331,7 +337,7 @@ def _fast_unit(data: Mapping[str, Any]) -> dict[str, Any] | None:
     if not keys >= _UNIT_REQUIRED or not keys <= _UNIT_FIELDS:
         return None
     unit, name, symbol = data["unit"], data.get("name", ""), data["symbol_code"]
-    if type(unit) is not str or not _FAST_REF.fullmatch(unit):
+    if not is_plain_ref(unit):
         return None
     if type(name) is not str or len(name) > 200 or not name.isprintable():
         return None

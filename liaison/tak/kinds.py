@@ -42,7 +42,7 @@ from liaison.domain.roles import Role
 from liaison.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from liaison.geometry import GeometryError, decode_shape
 from liaison.ledger.canonical import FrozenDict, FrozenList
-from liaison.picture.bodies import check_entry_id, check_ref, normal_instant
+from liaison.picture.bodies import check_entry_id, check_ref, is_plain_ref, normal_instant
 from liaison.picture.kinds import PICTURE_TOPIC
 from liaison.projections import PROJECTORS, Projector, Rows, insert_rows, sortable_time
 from liaison.projections.picture import MEASURE, OPERATION
@@ -168,7 +168,6 @@ class ReportBody(Body):
 
 _ITEM_FIELDS = frozenset({"unit", "time", "event", "warnings"})
 _ITEM_REQUIRED = frozenset({"unit", "time", "event"})
-_FAST_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _CANONICAL_INSTANT = re.compile(
     r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z"
 )
@@ -184,7 +183,7 @@ def _fast_item(item: object) -> FrozenDict | None:
         return None
     unit, time, event = item["unit"], item["time"], item["event"]
     warnings = item.get("warnings", [])
-    if type(unit) is not str or not _FAST_REF.fullmatch(unit):
+    if not is_plain_ref(unit):
         return None
     # A canonical instant (four-digit year from 1000, microseconds only when not zero) is its
     # own normal form.
