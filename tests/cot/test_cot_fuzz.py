@@ -8,7 +8,6 @@ big cases are measured with ``tracemalloc`` (bounded memory).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from liaison.cot import (
     serialize_event,
     symbol_code_from_type,
 )
+from tests.cot.support import assert_rebuilt_is_the_same
 
 SAMPLES = Path(__file__).parents[2] / ".." / "shared" / "interop" / "cot"
 SAMPLE_NAMES = [
@@ -77,14 +77,7 @@ def parse_or_refuse(data: bytes) -> CotEvent | None:
     symbol_code_from_type(event.type)
     assert parse_event(serialize_event(event)) == event
     # The detail trees parse_event handed over are what checking the strings gives.
-    rebuilt = dataclasses.replace(event)
-    assert rebuilt == event
-    assert (rebuilt.callsign, rebuilt.remarks, rebuilt.links, rebuilt.geometry) == (
-        event.callsign,
-        event.remarks,
-        event.links,
-        event.geometry,
-    )
+    assert_rebuilt_is_the_same(event)
     return event
 
 
