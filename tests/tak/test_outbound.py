@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
+
+import pytest
 
 from liaison.cot import (
     CotEvent,
@@ -19,7 +22,7 @@ from liaison.cot import (
     serialize_events,
 )
 from liaison.domain.time import utcnow
-from liaison.tak import tak_for
+from liaison.tak import kinds, outbound, tak_for
 from liaison.tak.outbound import Page, Subscriber, read_page, read_snapshot
 from liaison.tak.render import Rendering, type_from_symbol, unit_uid
 from tests.conftest import World
@@ -186,7 +189,6 @@ def test_a_device_gone_while_its_partys_tail_starts_leaves_nothing_behind(
 def test_a_devices_event_goes_out_as_the_bytes_serialising_it_would_give(
     sqlite_world: World,
 ) -> None:
-    from liaison.tak import kinds
 
     tak = tak_for(sqlite_world.node)
     extra = (
@@ -207,3 +209,43 @@ def test_a_devices_event_goes_out_as_the_bytes_serialising_it_would_give(
             assert rendering.wire == b"".join(serialize_event(e) for e in rendering.events)
     prepared = Page([(1, Rendering("unit:uk/x", (position("X"),), wire=b"<event/>"))])
     assert prepared.whole() == b"<event/>"
+
+
+def test_a_page_cut_between_a_report_and_its_units_finds_their_events_in_the_tails_memory(
+    sqlite_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page ends after ``_PAGE`` entries, which may fall inside a batch: the units after the
+    cut are rendered from the previous page's report items, with no query, and come out the
+    same as when the whole batch is one page."""
+    tak = tak_for(sqlite_world.node)
+    tak.ingest.ingest("burrows", [position(f"UK-{n}", releasable_to="us") for n in range(40)])
+    whole = read_page(sqlite_world.node, "us", 0, utcnow())[1]
+    asked: list[str] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args[2])
+        return kinds.report_for(*args, **kwargs)
+
+    monkeypatch.setattr(outbound, "report_for", counted)
+    monkeypatch.setattr(outbound, "_PAGE", 7)
+    memory: outbound.Reports = {}
+    cursor, pages = 0, []
+    while True:
+        after, page = read_page(sqlite_world.node, "us", cursor, utcnow(), memory)
+        pages += page
+        if after == cursor:
+            break
+        cursor = after
+    assert asked == []
+    assert [(seq, r.key, r.wire) for seq, r in pages] == [(seq, r.key, r.wire) for seq, r in whole]
+    assert len([r for _, r in pages if r.key.startswith("unit:")]) == 40
+    # Without the memory, the same cut asks the store for each unit's event, and finds it.
+    cursor, again = 0, []
+    while True:
+        after, page = read_page(sqlite_world.node, "us", cursor, utcnow())
+        again += page
+        if after == cursor:
+            break
+        cursor = after
+    assert asked
+    assert [(s, r.wire) for s, r in again] == [(s, r.wire) for s, r in whole]
