@@ -102,7 +102,7 @@ __all__ = [
 #: the least role whose signature counts on an agreed record of a meeting (see above)
 SIGNING_ROLE = Role.OFFICER
 
-_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def _entry_id(value: str) -> str:
@@ -224,7 +224,7 @@ class SignBody(Body):
     @field_validator("key_id")
     @classmethod
     def _key_id(cls, value: str) -> str:
-        if not _KEY_ID.match(value):
+        if not _KEY_ID.fullmatch(value):
             raise ValueError("key_id must be 16 lowercase hex digits (the id of a member key)")
         return value
 

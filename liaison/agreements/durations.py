@@ -20,8 +20,8 @@ __all__ = ["MAX_DURATION", "format_duration", "normalise_duration", "parse_durat
 MAX_DURATION = timedelta(days=3660)
 
 _DURATION = re.compile(
-    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+    r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
 )
 
 
@@ -29,7 +29,7 @@ def parse_duration(text: str) -> timedelta:
     """Parse a whole-unit ISO 8601 duration; the error says what is accepted."""
     if not isinstance(text, str):
         raise ValueError("a duration must be an ISO 8601 string such as 'P3D' or 'PT12H'")
-    match = _DURATION.match(text)
+    match = _DURATION.fullmatch(text)
     if match is None or text in ("P", "PT") or text.endswith("T"):
         raise ValueError(
             f"{text!r} is not a duration: write ISO 8601 whole units of weeks, days, hours, "

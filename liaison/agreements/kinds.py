@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 Stance = Literal["accept", "reject", "reserve", "propose_amendment"]
-_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def _parties(value: list[str]) -> list[str]:
@@ -119,7 +119,7 @@ class SignatureBody(Body):
     @field_validator("key_id")
     @classmethod
     def _key_id(cls, value: str) -> str:
-        if not _KEY_ID.match(value):
+        if not _KEY_ID.fullmatch(value):
             raise ValueError("key_id must be 16 lowercase hex digits (the id of a member key)")
         return value
 

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 RULES = ("consult_before", "notify_before", "keep_out", "consult_simultaneously")
-_OPERATION_KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+_OPERATION_KIND = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 
 
 def _party(value: str) -> str:
@@ -58,7 +58,7 @@ def _parties(value: list[str]) -> list[str]:
 
 def _kinds(value: list[str]) -> list[str]:
     for kind in value:
-        if not isinstance(kind, str) or not _OPERATION_KIND.match(kind):
+        if not isinstance(kind, str) or not _OPERATION_KIND.fullmatch(kind):
             raise ValueError(
                 f"operation kind {kind!r} must be a lowercase word such as 'air_strike'"
             )

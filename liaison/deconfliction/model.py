@@ -78,9 +78,9 @@ BOUNDARY = "boundary"
 DEFAULT_LINE_DEPTH_M = 100_000.0
 MAX_VOLUMES = 64
 
-_KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_SIDC_2525C = re.compile(r"^[A-Z0-9*\-]{15}$")
-_SIDC_NUMERIC = re.compile(r"^(\d{20}|\d{30})$")
+# Used with ``fullmatch`` only: with ``match``, a ``$`` anchor lets a final newline through.
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_SIDC = re.compile(r"[A-Z0-9*\-]{15}|\d{20}|\d{30}")
 
 
 def _check_id(value: object, what: str) -> str:
@@ -92,7 +92,7 @@ def _check_id(value: object, what: str) -> str:
 
 
 def _check_kind(value: object, what: str) -> str:
-    if not isinstance(value, str) or not _KIND.match(value):
+    if not isinstance(value, str) or not _KIND.fullmatch(value):
         raise DeconflictionError(
             _C.INVALID_KIND,
             f"{what} must be a lowercase identifier (e.g. air_strike), got {value!r}",
@@ -212,7 +212,7 @@ class UnitPosition:
         if not time < stale:
             raise DeconflictionError(_C.INVALID_UNIT, "stale time must be after the report time")
         code = self.symbol_code
-        if not isinstance(code, str) or not (_SIDC_2525C.match(code) or _SIDC_NUMERIC.match(code)):
+        if not isinstance(code, str) or not _SIDC.fullmatch(code):
             raise DeconflictionError(
                 _C.INVALID_SYMBOL,
                 f"symbol code {code!r} is not a MIL-STD-2525 SIDC (15 characters or 20/30 digits)",

@@ -22,7 +22,7 @@ from liaison.geometry.shapes import Area, Circle, Footprint, Line, LonLat, Posit
 from liaison.geometry.time import Schedule, TimeWindow, format_instant
 
 _C = GeometryErrorCode
-_INSTANT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{6}))?Z$")
+_INSTANT = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{6}))?Z")
 
 
 def _bad(detail: str) -> GeometryError:
@@ -144,7 +144,7 @@ def decode_instant(text: object) -> datetime:
     """Strict inverse of :func:`encode_instant`: only the canonical text is accepted."""
     if not isinstance(text, str):
         raise _bad(f"an instant must be a string, got {text!r}")
-    match = _INSTANT.match(text)
+    match = _INSTANT.fullmatch(text)
     if match is None:
         raise _bad(f"{text!r} is not a canonical UTC instant (YYYY-MM-DDTHH:MM:SS[.ffffff]Z)")
     y, mo, d, h, mi, s, frac = match.groups()

@@ -74,12 +74,11 @@ __all__ = [
     "normal_window",
 ]
 
-_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-#: the same, for the fast paths (``fullmatch``: no newline before the end either)
-_FAST_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-_KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_CONFLICT = re.compile(r"^cf-[0-9a-f]{32}$")
-_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
+# Used with ``fullmatch`` only: with ``match``, a ``$`` anchor lets a final newline through.
+_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_CONFLICT = re.compile(r"cf-[0-9a-f]{32}")
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 OperationStateName = Literal["planned", "active", "completed", "cancelled"]
 MeasureState = Literal["in_force", "withdrawn"]
@@ -87,12 +86,12 @@ MeasureState = Literal["in_force", "withdrawn"]
 
 def is_plain_ref(value: object) -> bool:
     """Whether ``value`` is a ref string as the fast paths take it (others go to the model)."""
-    return type(value) is str and _FAST_REF.fullmatch(value) is not None
+    return type(value) is str and _REF.fullmatch(value) is not None
 
 
 def check_ref(value: str, what: str = "ref") -> str:
     """A party's own label for an operation, unit or measure: safe in URLs and file names."""
-    if not isinstance(value, str) or not _REF.match(value):
+    if not isinstance(value, str) or not _REF.fullmatch(value):
         raise ValueError(
             f"{what} {value!r} must be 1-64 characters: a letter or digit, then letters, digits, "
             "'.', '_', ':' or '-'"
@@ -101,7 +100,7 @@ def check_ref(value: str, what: str = "ref") -> str:
 
 
 def check_kind(value: str) -> str:
-    if not _KIND.match(value):
+    if not _KIND.fullmatch(value):
         raise ValueError(f"kind {value!r} must be a lowercase identifier such as air_strike")
     return value
 
@@ -113,7 +112,7 @@ def check_entry_id(value: str) -> str:
 
 
 def check_conflict_id(value: str) -> str:
-    if not _CONFLICT.match(value):
+    if not _CONFLICT.fullmatch(value):
         raise ValueError("must be a conflict id (cf- and 32 hex digits)")
     return value
 
@@ -628,7 +627,7 @@ class SignBody(Body):
     @field_validator("key_id")
     @classmethod
     def _key_id(cls, value: str) -> str:
-        if not _KEY_ID.match(value):
+        if not _KEY_ID.fullmatch(value):
             raise ValueError("key_id must be 16 lowercase hex digits (the id of a member key)")
         return value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from liaison.agreements import sign_version
-from liaison.errors import InvalidSignature, NotFound, NotPermitted
+from liaison.errors import InvalidBody, InvalidSignature, NotFound, NotPermitted
 from liaison.services.agreements import AgreementService
 from liaison.services.rebuild import dump_projections, rebuild_projections
 from liaison.services.record import RecordService
@@ -125,6 +125,16 @@ def test_a_member_cannot_deliver_another_partys_signature(desk: Desk) -> None:
     body = desk.signature("molotov", draft.id)
     with pytest.raises(NotPermitted):
         desk.svc.sign("kerr", body)
+
+
+def test_a_key_id_with_a_trailing_newline_is_refused_and_changes_nothing(desk: Desk) -> None:
+    draft = desk.agree("eden", TREATY, [])
+    body = desk.signature("molotov", draft.id)
+    size = desk.world.node.record.size()
+    with pytest.raises(InvalidBody, match="key_id must be 16 lowercase hex digits"):
+        desk.svc.sign("molotov", {**body, "key_id": body["key_id"] + "\n"})
+    assert desk.world.node.record.size() == size
+    assert desk.svc.sign("molotov", body)  # the same body with its key id as it was
 
 
 def test_a_signature_entry_signed_whole_by_the_member_is_accepted(desk: Desk) -> None:

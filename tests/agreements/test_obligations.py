@@ -39,6 +39,22 @@ def test_durations_the_calendar_would_make_ambiguous_are_refused(text: str) -> N
         parse_duration(text)
 
 
+NOTIFY = {"id": "n", "rule": "notify_before", "party": "su", "notify": ["uk"], "lead": "P1D"}
+
+
+@pytest.mark.parametrize(
+    ("obligation", "message"),
+    [
+        ({**NOTIFY, "kinds": ["convoy\n"]}, "operation kind 'convoy\\n' must be a lowercase word"),
+        ({**NOTIFY, "kinds": ["convoy"], "lead": "P1D\n"}, "'P1D\\n' is not a duration"),
+    ],
+)
+def test_an_operation_kind_or_duration_with_a_trailing_newline_is_refused(
+    obligation: dict[str, Any], message: str
+) -> None:
+    assert message in refusal(obligation)
+
+
 def test_a_valid_proposal_is_normalised_float_free() -> None:
     area = {"type": "Polygon", "coordinates": [[[20, 45], [21.5, 45], [21.5, 46], [20, 45]]]}
     body = PROPOSAL.validate(

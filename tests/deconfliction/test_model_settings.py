@@ -93,6 +93,18 @@ def test_unit_validation() -> None:
     assert u.currency == hours(0, 1)
 
 
+def test_a_kind_or_symbol_code_with_a_trailing_newline_is_refused() -> None:
+    volume = Volume(Circle(0.0, 0.0, 10.0), hours(0, 1))
+    with pytest.raises(DeconflictionError) as info:
+        Operation("a", "GB", "convoy\n", (volume,))
+    assert info.value.code is C.INVALID_KIND
+    p, later = Position(0.0, 0.0), T + timedelta(hours=1)
+    for code in (SIDC + "\n", "1" * 20 + "\n", "1" * 30 + "\n"):
+        with pytest.raises(DeconflictionError) as info:
+            UnitPosition("u", "GB", p, T, later, code)
+        assert info.value.code is C.INVALID_SYMBOL
+
+
 def test_measure_validation() -> None:
     with pytest.raises(DeconflictionError) as info:
         ControlMeasure("m", "no_fire_area", "GB", frozenset(), Circle(0.0, 0.0, 10.0), hours(0, 1))

@@ -190,6 +190,28 @@ def test_unit_fast_path_takes_device_reports(
     assert agrees(UNIT, UnitBody.fast_normal(fast), fast)  # the normal form is its own
 
 
+@pytest.mark.parametrize(
+    ("field", "named"),
+    [("unit", "unit .* must be 1-64 characters"), ("symbol_code", "symbol code")],
+)
+def test_a_unit_report_with_a_trailing_newline_in_an_id_is_refused_by_both_paths(
+    field: str, named: str
+) -> None:
+    time = datetime(2044, 7, 12, 15, tzinfo=UTC)
+    body = {
+        "unit": "ANDROID-1234abcd",
+        "position": {"type": "Point", "coordinates": [10.0, 50.0]},
+        "time": time,
+        "stale_time": time + timedelta(minutes=5),
+        "symbol_code": "SFGPUCI--------",
+    }
+    assert UnitBody.fast_normal(body) is not None
+    odd = {**body, field: body[field] + "\n"}
+    assert UnitBody.fast_normal(odd) is None  # not plain: the fast path hands it to the model
+    with pytest.raises(InvalidBody, match=named):
+        UNIT.validate(odd)
+
+
 def _event_text(n: int) -> str:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     return written_event(
@@ -262,6 +284,15 @@ def test_report_fast_path_takes_the_ingests_reports() -> None:
     fast = ReportBody.fast_normal(body)
     assert fast is not None
     assert agrees(REPORT, fast, body)
+
+
+def test_a_report_item_with_a_trailing_newline_in_its_unit_is_refused_by_both_paths() -> None:
+    item = {"unit": "u-1", "time": "2026-01-01T00:00:00Z", "event": EVENTS[0]}
+    assert ReportBody.fast_normal({"reports": [item]}) is not None
+    odd = {"reports": [{**item, "unit": "u-1\n"}]}
+    assert ReportBody.fast_normal(odd) is None  # not plain: the fast path hands it to the model
+    with pytest.raises(InvalidBody, match=r"unit .* must be 1-64 characters"):
+        REPORT.validate(odd)
 
 
 @pytest.mark.parametrize("spec", [UNIT, REPORT, KINDS.get("note")])

@@ -121,6 +121,14 @@ def test_instants() -> None:
             decode_instant(bad)
 
 
+def test_an_instant_with_a_trailing_newline_is_refused() -> None:
+    for text in ("1944-07-12T16:30:00Z", "1944-07-12T16:30:00.000005Z"):
+        decode_instant(text)
+        with pytest.raises(GeometryError, match="not a canonical UTC instant") as info:
+            decode_instant(text + "\n")
+        assert info.value.code is GeometryErrorCode.INVALID_ENCODING
+
+
 def test_window_altitude_schedule_round_trip() -> None:
     w = TimeWindow(datetime(1944, 7, 1, tzinfo=UTC), datetime(1944, 7, 2, tzinfo=UTC))
     assert decode_window(encode_window(w)) == w

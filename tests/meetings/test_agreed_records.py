@@ -130,6 +130,19 @@ def test_a_signature_with_another_members_key_is_refused(
         meetings.sign_agreed_record("slavin", borrowed)
 
 
+def test_a_key_id_with_a_trailing_newline_is_refused_and_changes_nothing(
+    world: World, meetings: MeetingService
+) -> None:
+    meeting = meeting_20_february(meetings)
+    draft = meetings.propose_agreed_record("kerr", meeting.id, TEXT)
+    body = member_signs(world, "molotov", draft)
+    size = world.node.record.size()
+    with pytest.raises(InvalidInput, match="key_id must be 16 lowercase hex digits"):
+        meetings.sign_agreed_record("molotov", {**body, "key_id": body["key_id"] + "\n"})
+    assert world.node.record.size() == size
+    meetings.sign_agreed_record("molotov", body)  # the same body with its key id as it was
+
+
 def test_a_revoked_members_signature_does_not_count(world: World, meetings: MeetingService) -> None:
     meeting = meeting_20_february(meetings)
     draft = meetings.propose_agreed_record("kerr", meeting.id, TEXT)

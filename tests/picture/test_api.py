@@ -202,3 +202,13 @@ def test_hidden_and_absent_operations_look_the_same(api: Api, pictures: Pictures
     absent = api.get(f"/v1/picture/operations/{'0' * 64}", "deane")
     assert hidden.status_code == absent.status_code == 404
     assert hidden.content == absent.content
+
+
+def test_a_unit_id_with_a_trailing_newline_over_http_is_a_422_naming_it(api: Api) -> None:
+    size = api.world.node.record.size()
+    response = api.post("/v1/picture/units", "deane", json={**UNIT, "unit": "1-armd\n"})
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"] == "urn:liaison:problem:invalid-body"
+    assert "unit '1-armd\\n' must be 1-64 characters" in problem["detail"]
+    assert api.world.node.record.size() == size

@@ -276,3 +276,57 @@ def test_a_mandate_cut_at_the_antimeridian_covers_an_operation_across_it(
     }
     error = refused(NotPermitted, operation, node, "nimitz", ref="op-north", footprint=beyond)
     assert "does not cover the footprint" in error.detail
+
+
+OPERATION_BODY = {
+    "ref": "op-strike",
+    "kind": "air_strike",
+    "volumes": [{"footprint": square(), "window": {"start": START, "end": END}}],
+}
+UNIT_BODY = {
+    "unit": "1-armd",
+    "position": {"type": "Point", "coordinates": [10.005, 50.012]},
+    "time": START,
+    "stale_time": END,
+    "symbol_code": "SFGPUCA----K---",
+}
+#: a valid body of each picture kind that carries an identifier, one such field, and what the
+#: refusal says of it
+IDENTIFIED = [
+    ("picture.operation", OPERATION_BODY, "ref", "ref"),
+    ("picture.operation", OPERATION_BODY, "kind", "kind"),
+    ("picture.unit", UNIT_BODY, "unit", "unit .* must be 1-64 characters"),
+    ("picture.unit", UNIT_BODY, "symbol_code", "symbol code"),
+    (
+        "picture.acknowledge",
+        {"conflict": "cf-" + "0" * 32, "revision": 1},
+        "conflict",
+        "conflict id",
+    ),
+    (
+        "picture.sign",
+        {"arrangement": "a" * 64, "key_id": "0123456789abcdef", "signature": "A" * 86 + "=="},
+        "key_id",
+        "key_id",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "body", "field", "named"), IDENTIFIED)
+def test_an_identifier_with_a_trailing_newline_is_refused(
+    kind: str, body: dict[str, Any], field: str, named: str
+) -> None:
+    spec = KINDS.get(kind)
+    spec.validate(body)  # as given, the body is valid
+    with pytest.raises(InvalidBody, match=named):
+        spec.validate({**body, field: body[field] + "\n"})
+
+
+def test_a_unit_report_whose_unit_id_ends_in_a_newline_is_refused_and_changes_nothing(
+    sqlite_world: World,
+) -> None:
+    node = sqlite_world.node
+    size = node.record.size()
+    error = refused(InvalidBody, unit, node, ref="1-armd\n")
+    assert "unit '1-armd\\n' must be 1-64 characters" in error.detail
+    assert node.record.size() == size
