@@ -147,7 +147,9 @@ proj_picture_subjects = Table(
     "proj_picture_subjects",
     metadata,
     Column("conflict", String(35), primary_key=True),
-    Column("key", String(300), primary_key=True),
+    # Indexed on its own too: the detector looks up the conflicts of changed subjects by key,
+    # which the (conflict, key) primary key cannot serve.
+    Column("key", String(300), primary_key=True, index=True),
     Column("party", String(32), nullable=False),
     Column("type", String(16), nullable=False),
     Column("seq", BigInteger, nullable=False),
