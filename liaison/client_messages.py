@@ -44,6 +44,7 @@ class MessageInfo(TypedDict):
     id: str
     seq: int
     channel: str
+    #: its number among the channel's messages between the same senders and addressees
     number: int
     #: the date-time group of origin, e.g. ``121630Z JUL 44``
     dtg: str
@@ -175,7 +176,10 @@ class MessagesMixin:
         dtg: str | None = None,
         zone: str | None = None,
     ) -> Entry:
-        """Send an approved draft version; by default the channel's next number, now."""
+        """Send an approved draft version; by default the next number between its parties, now.
+
+        Numbers count the channel's messages between the same senders and addressees.
+        """
         how = {"number": number, "dtg": dtg, "zone": zone}
         body = {k: v for k, v in how.items() if v is not None}
         path = f"/v1/messages/drafts/{_seg(draft)}/send"

@@ -5,8 +5,9 @@ parses the request, calls the service as the authenticated member (the author
 of every write) or as the member's party (the reader of every read), and
 returns what the service returns. Every rule — drafts private to the senders,
 a joint message sent only when every sender approved the same version,
-numbers unique in a channel, strict date-time groups — is the service's and
-the guards'; their errors become problems on the way out.
+numbers unique among a channel's messages between the same parties, strict
+date-time groups — is the service's and the guards'; their errors become
+problems on the way out.
 
 A draft, a message or a channel not released to the caller's party is the same
 404 as one that does not exist.
@@ -92,11 +93,17 @@ class AmendmentIn(BaseModel):
 
 
 class SendIn(BaseModel):
-    """How to number and time the message; by default the channel's next number, now."""
+    """How to number and time the message; by default the next number between its parties, now."""
 
     model_config = ConfigDict(extra="forbid")
 
-    number: int | None = Field(None, ge=1, le=10**9, description="Its number in the channel.")
+    number: int | None = Field(
+        None,
+        ge=1,
+        le=10**9,
+        description="Its number among the channel's messages between the same senders and "
+        "addressees. Default: one more than the highest of those.",
+    )
     dtg: str | None = Field(
         None,
         max_length=40,
@@ -128,7 +135,10 @@ class MessageOut(BaseModel):
     id: str
     seq: int
     channel: str
-    number: int
+    number: int = Field(
+        description="Its number among the channel's messages between the same senders and "
+        "addressees (its audience): each audience is numbered 1, 2, … on its own."
+    )
     dtg: str = Field(description="The date-time group of origin, e.g. `121630Z JUL 44`.")
     time_of_origin: str = Field(description="The same instant in UTC (ISO 8601).")
     precedence: Precedence
@@ -288,7 +298,9 @@ def approve(caller: CallerDep, node: NodeDep, draft_id: str) -> JSONResponse:
     responses={201: {"headers": {"Location": {"description": "The sent message's URL."}}}},
     summary="Send an approved draft version to its addressees, numbered and timed",
     description="A joint message is sent only when every sending party approved this version. "
-    "A malformed or ambiguous date-time group is a 400 that says what is wrong.",
+    "A malformed or ambiguous date-time group is a 400 that says what is wrong. A number is "
+    "unique among the channel's messages between the same senders and addressees, all of which "
+    "the sender can read: one already used there is a 409.",
 )
 def send(
     caller: CallerDep, node: NodeDep, draft_id: str, how: SendIn | None = None

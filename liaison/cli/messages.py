@@ -294,7 +294,13 @@ def message_send(
     draft: DraftArg,
     number: Annotated[
         int | None,
-        typer.Option("--number", metavar="N", min=1, help="Its number (default: the next)."),
+        typer.Option(
+            "--number",
+            metavar="N",
+            min=1,
+            help="Its number among the channel's messages between the same parties "
+            "(default: the next).",
+        ),
     ] = None,
     dtg: Annotated[
         str | None,

@@ -8,8 +8,9 @@
 * ``message.approve`` — a sending party approves one exact draft version
   (a joint message goes out only when every sender approved the same version).
 * ``message.send`` — the message as sent: the approved version's text, its
-  number in the channel and its date-time group, released to the senders and
-  the addressees.
+  number and its date-time group, released to the senders and the addressees.
+  The number is unique among the channel's messages with the same senders and
+  addressees (its audience; see :mod:`liaison.messages.numbering`).
 * ``message.ack`` — an addressee acknowledges receipt; released to the senders.
 """
 
@@ -26,6 +27,7 @@ from liaison.domain.party import check_identifier
 from liaison.domain.roles import Role
 from liaison.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from liaison.messages.ids import channel_party, check_channel_id
+from liaison.messages.numbering import audience, audience_key
 from liaison.projections.messages import (
     proj_channels,
     proj_message_acks,
@@ -244,13 +246,20 @@ def _guard_send(ctx: GuardContext) -> None:
             f"a joint message is sent only when every sender approved this version; "
             f"waiting for {', '.join(missing)}"
         )
+    # Numbers are counted per audience (numbering.py): the sender's party is in the audience,
+    # so a clash found here is with a message the sender can read, never one it may not see.
     taken = ctx.conn.execute(
         select(proj_messages.c.id).where(
-            proj_messages.c.channel == body["channel"], proj_messages.c.number == body["number"]
+            proj_messages.c.channel == body["channel"],
+            proj_messages.c.audience == audience_key(body["senders"], body["addressees"]),
+            proj_messages.c.number == body["number"],
         )
     ).first()
     if taken:
-        raise Conflict(f"number {body['number']} is already used in channel {body['channel']}")
+        raise Conflict(
+            f"number {body['number']} is already used in channel {body['channel']} "
+            f"between {', '.join(audience(body['senders'], body['addressees']))}"
+        )
     _expect_release(ctx, body["senders"] + body["addressees"])
 
 

@@ -3,6 +3,11 @@
 Rows carry the ``seq`` of the entry they come from, and every read joins that
 seq against the release rows, so a projection never shows a party more than
 the entries behind it.
+
+A sent message's number is unique within its channel *and audience*: its senders and
+addressees, kept in ``audience`` as :func:`liaison.messages.numbering.audience_key` (the SHA-256
+of ``"su,uk,us"``). Numbers counted across the whole channel would show a party the messages
+between the others (see :mod:`liaison.messages.numbering`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from sqlalchemy import (
 
 from liaison.domain.entry import StoredEntry
 from liaison.domain.time import format_time
+from liaison.messages.numbering import audience_key
 from liaison.projections import PROJECTORS, Projector
 from liaison.store.schema import metadata
 
@@ -68,6 +74,7 @@ proj_messages = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("channel", String(32), nullable=False),
+    Column("audience", String(64), nullable=False),
     Column("number", Integer, nullable=False),
     Column("draft", String(64), nullable=False, unique=True),
     Column("time_of_origin", String(32), nullable=False),
@@ -78,7 +85,9 @@ proj_messages = Table(
     Column("addressees", Text, nullable=False),
     Column("in_reply_to", String(64), nullable=True, index=True),
     Column("seq", BigInteger, nullable=False),
-    UniqueConstraint("channel", "number", name="uq_proj_messages_channel_number"),
+    UniqueConstraint(
+        "channel", "audience", "number", name="uq_proj_messages_channel_audience_number"
+    ),
 )
 
 proj_message_acks = Table(
@@ -128,6 +137,7 @@ def apply(conn: Connection, entry: StoredEntry) -> None:
             proj_messages.insert().values(
                 id=entry.id,
                 channel=body["channel"],
+                audience=audience_key(body["senders"], body["addressees"]),
                 number=body["number"],
                 draft=body["draft"],
                 time_of_origin=body["time_of_origin"],

@@ -255,7 +255,8 @@ class MessageApprove(_ByMember):
 class MessageSend(_ByMember):
     do: Literal["message.send"]
     draft: Name
-    #: the message's number in its channel (default: the channel's next)
+    #: the message's number among its channel's messages between the same senders and
+    #: addressees (default: the next of those)
     number: int | None = Field(default=None, ge=1)
     #: the date-time group, e.g. ``121630A JUL 44`` or ``1216301`` (default: the event's time)
     dtg: str | None = None

@@ -2,11 +2,17 @@
 
 A message begins as a draft, private to its sending parties; amendments are
 new versions; when every sending party has approved the same version it is
-sent — a new entry carrying that version's text, its number in the channel
-and its date-time group, released to senders and addressees. Drafts never sent
-stay on the sender's side of the record for ever. Every rule that depends on
-the record (numbers unique in a channel, approvals of the same version) is a
-guard in :mod:`liaison.messages.kinds`, checked inside the write transaction.
+sent — a new entry carrying that version's text, its number and its
+date-time group, released to senders and addressees. Drafts never sent stay on
+the sender's side of the record for ever. Every rule that depends on the
+record (numbers unique in a channel's audience, approvals of the same version)
+is a guard in :mod:`liaison.messages.kinds`, checked inside the write
+transaction.
+
+A message is numbered among the messages of its channel with the same senders
+and addressees — its audience, which is also its release set — so the numbers a
+party reads run 1, 2, … without the gaps that messages between others would
+leave (:mod:`liaison.messages.numbering`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from liaison.domain.time import format_time
 from liaison.errors import Conflict, InvalidInput, NotFound
 from liaison.messages import kinds as _kinds  # noqa: F401 - registers the message kinds
 from liaison.messages.dtg import DtgError, format_dtg, parse_dtg
+from liaison.messages.numbering import audience_key
 from liaison.projections.messages import (
     proj_channels,
     proj_message_acks,
@@ -237,7 +244,12 @@ class MessageService:
         dtg: str | None = None,
         zone: str = "Z",
     ) -> StoredEntry:
-        """Send one approved draft version; the number defaults to the channel's next."""
+        """Send one approved draft version; the number defaults to the next of its audience.
+
+        The audience is the draft's senders and addressees; the default is one more than the
+        highest number among the channel's messages to that audience, all of which the sender's
+        party can read, so the number chosen depends on nothing the sender may not see.
+        """
         party = self._party(author)
         draft = self.record.get(party, draft_id)
         if draft.content.kind != "message.draft":
@@ -254,7 +266,11 @@ class MessageService:
             raise InvalidInput(str(exc)) from None
         body = dict(draft.content.body)
         for attempt in range(3):
-            chosen = number if number is not None else self._next_number(body["channel"])
+            chosen = (
+                number
+                if number is not None
+                else self._next_number(body["channel"], body["senders"], body["addressees"])
+            )
             try:
                 return self.record.append(
                     AppendRequest(
@@ -276,10 +292,14 @@ class MessageService:
                     raise
         raise AssertionError("unreachable")
 
-    def _next_number(self, channel: str) -> int:
+    def _next_number(self, channel: str, senders: Sequence[str], addressees: Sequence[str]) -> int:
+        """One more than the highest number used in the channel between these parties."""
         with self.record.store.read() as conn:
             top = conn.execute(
-                select(func.max(proj_messages.c.number)).where(proj_messages.c.channel == channel)
+                select(func.max(proj_messages.c.number)).where(
+                    proj_messages.c.channel == channel,
+                    proj_messages.c.audience == audience_key(senders, addressees),
+                )
             ).scalar()
         return int(top or 0) + 1
 

@@ -258,6 +258,23 @@ def test_without_a_dtg_the_message_is_timed_now_in_the_zone_asked(mission: Api) 
     assert "number 1 is already used" in assert_problem(number, 409, "conflict")["detail"]
 
 
+def test_numbers_count_the_messages_between_the_same_parties_only(mission: Api) -> None:
+    """us, on the channel but sent nothing by uk, reads no. 1 and may reuse uk's numbers."""
+    for _ in range(2):
+        assert send(mission, draft(mission)["id"]).status_code == 201  # uk to su: 1, 2
+    ours = draft(mission, "deane", addressees=["su"])
+    sent = send(mission, ours["id"], "deane")
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["body"]["number"] == 1
+    again = send(mission, draft(mission, "deane", addressees=["su"])["id"], "deane", number=2)
+    assert again.status_code == 201, again.text  # uk's no. 2 to su is not us's to know of
+    clash = send(mission, draft(mission, "deane", addressees=["su"])["id"], "deane", number=2)
+    detail = assert_problem(clash, 409, "conflict")["detail"]
+    assert detail == "number 2 is already used in channel uk.bmm-moscow between su, us"
+    thread = mission.get("/v1/channels/uk.bmm-moscow/thread", "deane").json()["messages"]
+    assert [m["number"] for m in thread] == [1, 2]
+
+
 def test_a_malformed_draft_is_refused_with_the_field_named(mission: Api) -> None:
     body = {"channel": "uk.bmm-moscow", "subject": "S", "text": "T", "addressees": ["su"]}
     urgent = mission.post("/v1/messages/drafts", "burrows", json={**body, "precedence": "urgent"})

@@ -76,7 +76,7 @@ def test_a_malformed_date_time_group_is_refused_and_nothing_is_sent(mission: Wor
     assert mission.node.record.size() == size
 
 
-def test_numbers_are_unique_within_a_channel(mission: World) -> None:
+def test_numbers_are_unique_among_the_messages_between_the_same_parties(mission: World) -> None:
     msgs = mission.node.messages
     one = msgs.send(
         "burrows", msgs.draft("burrows", "uk.bmm-moscow", "A", "a", ["su"]).id, number=1582
