@@ -185,7 +185,6 @@ def _stem(word: str) -> str:
     return str(stemmer.stemWord(word))
 
 
-
 def _content(text: str) -> list[tuple[str, str]]:
     """(stem, word) for each content word of ``text``, in order."""
     return [(_stem(w), w) for w in _words(text) if w not in _STOP_WORDS]

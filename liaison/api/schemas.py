@@ -58,7 +58,6 @@ __all__ = [
 ]
 
 
-
 class AppendBody(BaseModel):
     """One entry to append, in one of two forms.
 
@@ -339,4 +338,3 @@ def consistency_json(proof: ConsistencyProof) -> dict[str, Any]:
         "first_root": b64e(proof.first_root),
         "second_root": b64e(proof.second_root),
     }
-

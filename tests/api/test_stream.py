@@ -49,9 +49,12 @@ def listening(url: str, token: str, headers: dict[str, str] | None = None) -> It
     connected = threading.Event()
 
     def run() -> None:
-        with httpx.Client(base_url=url, timeout=10) as http, http.stream(
-            "GET", "/v1/stream", headers={"Authorization": f"Bearer {token}", **(headers or {})}
-        ) as response:
+        with (
+            httpx.Client(base_url=url, timeout=10) as http,
+            http.stream(
+                "GET", "/v1/stream", headers={"Authorization": f"Bearer {token}", **(headers or {})}
+            ) as response,
+        ):
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
             connected.set()

@@ -73,7 +73,7 @@ def test_events_are_parsed_as_the_standard_says() -> None:
         "",
         "id: 7",
         "event: entry",
-        "data: {\"a\":",
+        'data: {"a":',
         "data:1}",
         "",
         ": ping",
