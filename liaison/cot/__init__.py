@@ -9,7 +9,8 @@ Modules: :mod:`~liaison.cot.framing` (stream → frames), :mod:`~liaison.cot.par
 (frame → event), :mod:`~liaison.cot.model` (the event), :mod:`~liaison.cot.classify`
 (what an event is), :mod:`~liaison.cot.types` (CoT type → MIL-STD-2525C),
 :mod:`~liaison.cot.serialize` (event → bytes, builders), :mod:`~liaison.cot.errors`
-(stable error and warning codes), :mod:`~liaison.cot.xmlsafe` (the safe XML parser).
+(stable error and warning codes), :mod:`~liaison.cot.xmlsafe` (the safe XML parser),
+:mod:`~liaison.cot.canonical` (canonical detail XML).
 """
 
 from liaison.cot.classify import (

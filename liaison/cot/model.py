@@ -9,7 +9,7 @@ form, so they are not parsed a second time; any other caller's strings are.)
 
 **The detail is the source of truth.** ``detail`` holds *every* child of
 ``<detail>``, known or unknown, as a canonical XML string (see
-:mod:`liaison.cot.xmlsafe`), in document order. The structured views —
+:mod:`liaison.cot.canonical`), in document order. The structured views —
 ``callsign``, ``remarks``, ``links``, ``geometry`` — are computed from it when
 the event is built and are not compared (they are functions of ``detail``).
 This is why nothing a client sent is lost when Liaison re-emits an event (a
@@ -48,9 +48,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
+from liaison.cot.canonical import canonical_children
 from liaison.cot.errors import CotError, CotErrorCode, CotWarning
 from liaison.cot.values import SHORT_PLAIN_DECIMAL, decimal_problem, parse_decimal
-from liaison.cot.xmlsafe import XmlElement, canonical_children
+from liaison.cot.xmlsafe import XmlElement
 
 __all__ = [
     "UNKNOWN",
@@ -466,7 +467,7 @@ def _hand_over(detail: tuple[str, ...] | None, children: list[XmlElement]) -> No
     """Let the next event built on this thread with this very ``detail`` take ``children``.
 
     For :mod:`liaison.cot.parse` only: ``detail`` must be the canonical forms of
-    ``children``, written by :func:`~liaison.cot.xmlsafe.canonical_element`
+    ``children``, written by :func:`~liaison.cot.canonical.canonical_element`
     from a document parsed within :data:`~liaison.cot.xmlsafe.DEFAULT_LIMITS`.
     The event takes them once; the parser withdraws them (``None``) if building
     the event failed before that.

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
+from liaison.cot.canonical import canonical_children_of
 from liaison.cot.errors import CotError, CotWarning, CotWarningCode
 from liaison.cot.framing import DEFAULT_MAX_EVENT_BYTES, CotFramer
 from liaison.cot.model import UNKNOWN, CotEvent, CotPoint, _hand_over, valid_qos
@@ -43,13 +44,7 @@ from liaison.cot.values import (
     parse_decimal,
     parse_time,
 )
-from liaison.cot.xmlsafe import (
-    DEFAULT_LIMITS,
-    XmlElement,
-    XmlLimits,
-    canonical_children_of,
-    parse_document,
-)
+from liaison.cot.xmlsafe import DEFAULT_LIMITS, XmlElement, XmlLimits, parse_document
 
 __all__ = ["StreamResult", "parse_event", "parse_stream"]
 

@@ -48,11 +48,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
+from liaison.cot.canonical import canonical_fragment
 from liaison.cot.classify import event_kind
 from liaison.cot.errors import CotError
 from liaison.cot.model import UNKNOWN, CotEvent, CotPoint, LatLon, RoutePoint, base_type
 from liaison.cot.values import format_decimal, format_time
-from liaison.cot.xmlsafe import canonical_fragment
 
 __all__ = [
     "CONFLICT_FILL",

@@ -38,7 +38,7 @@ from liaison.cot import (
     serialize_event,
     serialize_events,
 )
-from liaison.cot.xmlsafe import canonical_element
+from liaison.cot.canonical import canonical_element
 
 NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)

@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 
 from liaison.cot import CotError, CotEvent, parse_event, serialize_event
 from liaison.cot import model as cot_model
+from liaison.cot.canonical import canonical_children
 from liaison.cot.values import decimal_problem, parse_decimal, parse_time
-from liaison.cot.xmlsafe import XmlLimits, canonical_children, parse_document
+from liaison.cot.xmlsafe import XmlLimits, parse_document
 from tests.cot.support import assert_rebuilt_is_the_same
 from tests.cot.test_cot_serialize import element_trees, standard_c14n
 
