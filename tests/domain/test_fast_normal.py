@@ -272,11 +272,24 @@ def test_report_fast_path_is_the_models(body: dict[str, Any]) -> None:
     assert agrees(REPORT, ReportBody.fast_normal(body), body)
 
 
+def _just_written(n: int) -> str:
+    """``EVENTS[n]``, written again now: the texts the ingest remembers writing are a bounded
+    cache, which the tests run before this one in the same process may have pushed it out of."""
+    text = _event_text(n)
+    assert text == EVENTS[n]
+    return text
+
+
 def test_report_fast_path_takes_the_ingests_reports() -> None:
     body = {
         "reports": [
-            {"unit": "u-1", "time": "2026-01-01T00:00:00Z", "event": EVENTS[0], "warnings": []},
-            {"unit": "u-2", "time": "2026-01-01T00:00:00.5Z", "event": EVENTS[1]},
+            {
+                "unit": "u-1",
+                "time": "2026-01-01T00:00:00Z",
+                "event": _just_written(0),
+                "warnings": [],
+            },
+            {"unit": "u-2", "time": "2026-01-01T00:00:00.5Z", "event": _just_written(1)},
         ]
     }
     assert ReportBody.fast_normal(body) is None  # ".5" is not canonical: the model decides
@@ -287,7 +300,7 @@ def test_report_fast_path_takes_the_ingests_reports() -> None:
 
 
 def test_a_report_item_with_a_trailing_newline_in_its_unit_is_refused_by_both_paths() -> None:
-    item = {"unit": "u-1", "time": "2026-01-01T00:00:00Z", "event": EVENTS[0]}
+    item = {"unit": "u-1", "time": "2026-01-01T00:00:00Z", "event": _just_written(0)}
     assert ReportBody.fast_normal({"reports": [item]}) is not None
     odd = {"reports": [{**item, "unit": "u-1\n"}]}
     assert ReportBody.fast_normal(odd) is None  # not plain: the fast path hands it to the model
