@@ -98,6 +98,8 @@ class Stage:
     tcp: int = 0
     tls: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    #: ``--cot-workers`` (None: the server's default)
+    workers: int | None = None
 
     def start(self) -> None:
         self.http, self.tcp, self.tls = free_port(), free_port(), free_port()
@@ -108,6 +110,8 @@ class Stage:
             "--cot-tls-port", str(self.tls), "--cot-cert", str(self.server_cert),
             "--cot-key", str(self.server_key), "--cot-ca", str(self.ca),
         ]  # fmt: skip
+        if self.workers is not None:
+            cmd += ["--cot-workers", str(self.workers)]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -128,10 +132,22 @@ class Stage:
                 self.proc.wait()
 
     def cpu(self) -> float:
-        """CPU seconds (user + system, every thread) the server process has used so far."""
+        """CPU seconds (user + system, every thread) the server and its worker processes have
+        used so far."""
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
+        """CPU seconds so far of the server process and of each of its live children."""
         assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        out: dict[int, float] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                pid = int(stat.parent.name)
+                if pid == self.proc.pid or int(fields[1]) == self.proc.pid:
+                    out[pid] = (int(fields[11]) + int(fields[12])) / tick
+        return out
 
     def recorded(self) -> int:
         """Events durable on the record: rows of the report projection (read-only)."""
@@ -208,9 +224,12 @@ async def _discard(reader: asyncio.StreamReader) -> None:
             pass
 
 
-async def throughput(st: Stage, events: int, connections: int, tracks: int) -> tuple[float, float]:
+async def throughput(
+    st: Stage, events: int, connections: int, tracks: int
+) -> tuple[float, float, float]:
     """Events per second from first byte sent to the last event durable (see the docstring),
-    and the server's CPU time per event in microseconds over the same span."""
+    and the server's CPU time per event in microseconds over the same span: all of it (worker
+    processes included), and the recording process's alone."""
     per = events // connections
     streams = []
     for c in range(connections):
@@ -229,7 +248,7 @@ async def throughput(st: Stage, events: int, connections: int, tracks: int) -> t
             writer.write(data[at : at + (1 << 16)])
             await writer.drain()
 
-    cpu = st.cpu()
+    cpu = st.cpu_by_process()
     start = time.perf_counter()
     await asyncio.gather(*(send(w, s) for (_, w), s in zip(conns, streams, strict=True)))
     deadline = time.monotonic() + 900
@@ -238,13 +257,17 @@ async def throughput(st: Stage, events: int, connections: int, tracks: int) -> t
             raise RuntimeError("the events were not all recorded within 15 minutes")
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - start
-    cpu_us = 1e6 * (st.cpu() - cpu) / total
+    after = st.cpu_by_process()
+    assert st.proc is not None
+    main = st.proc.pid
+    cpu_us = 1e6 * sum(v - cpu.get(pid, 0.0) for pid, v in after.items()) / total
+    main_us = 1e6 * (after[main] - cpu[main]) / total
     for _, writer in conns:
         writer.close()
     for task in readers:
         task.cancel()
     await asyncio.gather(*readers, return_exceptions=True)
-    return total / elapsed, cpu_us
+    return total / elapsed, cpu_us, main_us
 
 
 async def latency(st: Stage, rate: float, seconds: float) -> list[float]:
@@ -423,6 +446,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracks", type=int, nargs="+", default=[0, 10])
     parser.add_argument("--latency-rates", type=float, nargs="+", default=[20.0, 50.0])
     parser.add_argument("--latency-seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[None],
+        help="--cot-workers of the server, each in turn (default: the server's own default)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--profile", action="store_true", help="profile one batch instead")
@@ -442,53 +472,74 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(machine, indent=2))
     rates: dict[str, Series] = {}
     cpu: dict[str, Series] = {}
-    lat: dict[float, list[tuple[float, float]]] = {r: [] for r in args.latency_rates}
+    main_cpu: dict[str, Series] = {}
+    lat: dict[tuple[int | None, float], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="liaison-bench-cot-") as tmp:
         for round_ in range(args.repeat):
-            for tracks in [] if args.latency_only else args.tracks:
-                for conns in args.connections:
-                    st = stage(Path(tmp) / f"r{round_}-t{tracks}-c{conns}")
-                    st.start()
-                    try:
-                        rate, cpu_us = asyncio.run(throughput(st, args.events, conns, tracks))
-                        entries = st.log_size()
-                    finally:
-                        st.stop()
-                    what = "each event its own uid" if not tracks else f"{tracks} tracks each"
-                    name = f"{conns} connection{'s' if conns > 1 else ''}, {what}"
-                    rates.setdefault(name, Series(name, "events/s")).values.append(rate)
-                    cpu.setdefault(name, Series(name, "µs CPU/event")).values.append(cpu_us)
-                    print(
-                        f"round {round_ + 1}: {name}: {rate:,.0f} events/s, server CPU "
-                        f"{cpu_us:,.0f} µs/event ({entries} entries; "
-                        f"load {os.getloadavg()[0]:.1f})"
-                    )
-            for rate_ in args.latency_rates:
-                st = stage(Path(tmp) / f"r{round_}-lat{rate_:g}")
+            for workers, tracks, conns in [
+                (w, t, c)
+                for w in args.workers
+                for t in ([] if args.latency_only else args.tracks)
+                for c in args.connections
+            ]:
+                st = stage(Path(tmp) / f"r{round_}-w{workers}-t{tracks}-c{conns}")
+                st.workers = workers
                 st.start()
                 try:
-                    ms = asyncio.run(latency(st, rate_, args.latency_seconds))
+                    rate, cpu_us, main_us = asyncio.run(throughput(st, args.events, conns, tracks))
+                    entries = st.log_size()
                 finally:
                     st.stop()
+                what = "each event its own uid" if not tracks else f"{tracks} tracks each"
+                name = f"{conns} connection{'s' if conns > 1 else ''}, {what}"
+                if workers is not None:
+                    name += f", {workers} worker{'s' if workers != 1 else ''}"
+                rates.setdefault(name, Series(name, "events/s")).values.append(rate)
+                cpu.setdefault(name, Series(name, "µs CPU/event")).values.append(cpu_us)
+                main_cpu.setdefault(name, Series(name, "µs CPU/event")).values.append(main_us)
+                print(
+                    f"round {round_ + 1}: {name}: {rate:,.0f} events/s, server CPU "
+                    f"{cpu_us:,.0f} µs/event, {main_us:,.0f} of it in the recording process "
+                    f"({entries} entries; load {os.getloadavg()[0]:.1f})"
+                )
+            for workers, rate_ in [(w, r) for w in args.workers for r in args.latency_rates]:
+                st = stage(Path(tmp) / f"r{round_}-w{workers}-lat{rate_:g}")
+                st.workers = workers
+                st.start()
+                try:
+                    before = st.cpu_by_process()
+                    ms = asyncio.run(latency(st, rate_, args.latency_seconds))
+                    after = st.cpu_by_process()
+                finally:
+                    st.stop()
+                assert st.proc is not None
+                spent = sum(v - before.get(pid, 0.0) for pid, v in after.items())
+                main = after[st.proc.pid] - before[st.proc.pid]
                 p50, p99 = statistics.median(ms), percentile(ms, 99)
-                lat[rate_].append((p50, p99))
-                print(f"round {round_ + 1}: latency at {rate_:g} events/s: p50 {p50:.0f} ms, "
-                      f"p99 {p99:.0f} ms, max {max(ms):.0f} ms over {len(ms)} events "
+                lat.setdefault((workers, rate_), []).append((p50, p99))
+                print(f"round {round_ + 1}: latency at {rate_:g} events/s (workers {workers}): "
+                      f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {max(ms):.0f} ms over "
+                      f"{len(ms)} events; server CPU {1e6 * spent / len(ms):.0f} µs/event, "
+                      f"{1e6 * main / len(ms):.0f} in the recording process "
                       f"(load {os.getloadavg()[0]:.1f})")  # fmt: skip
     print()
     print(table(list(rates.values()), "CoT events durable on the record per second"))
     print()
-    print(table(list(cpu.values()), "Server CPU time (user + system) per event"))
+    print(table(list(cpu.values()), "Server CPU time (user + system) per event, workers included"))
+    print()
+    print(table(list(main_cpu.values()), "CPU time per event of the recording process alone"))
     print()
     print("### Ingest to a subscribed device (ms)")
     print()
-    print("| offered rate | p50 (median of runs) | p99 (median of runs) | p99 min–max | runs |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    for rate_, runs in lat.items():
+    print("| workers | offered rate | p50 (median of runs) | p99 (median of runs) | p99 min–max "
+          "| runs |")  # fmt: skip
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for (workers, rate_), runs in lat.items():
         p50s, p99s = [r[0] for r in runs], [r[1] for r in runs]
         print(
-            f"| {rate_:g} events/s | {statistics.median(p50s):.0f} | "
-            f"{statistics.median(p99s):.0f} | {min(p99s):.0f}–{max(p99s):.0f} | {len(runs)} |"
+            f"| {'default' if workers is None else workers} | {rate_:g} events/s | "
+            f"{statistics.median(p50s):.0f} | {statistics.median(p99s):.0f} | "
+            f"{min(p99s):.0f}–{max(p99s):.0f} | {len(runs)} |"
         )
     if args.json:
         args.json.write_text(
@@ -497,7 +548,8 @@ def main(argv: list[str] | None = None) -> int:
                     "machine": machine,
                     "throughput": [s.to_json() for s in rates.values()],
                     "cpu_us_per_event": [s.to_json() for s in cpu.values()],
-                    "latency_ms": {f"{r:g}": runs for r, runs in lat.items()},
+                    "recording_process_cpu_us_per_event": [s.to_json() for s in main_cpu.values()],
+                    "latency_ms": {f"{w}/{r:g}": runs for (w, r), runs in lat.items()},
                 },
                 indent=2,
             )

@@ -71,11 +71,21 @@ def serve(
     cot_ca: Annotated[
         Path | None, _cot_file("The CA that issues the TAK devices' client certificates.")
     ] = None,
+    cot_workers: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help="Processes that read and plan CoT events beside the one that records them "
+            "(0: none). Default: one per core but one, at most 4.",
+            rich_help_panel="CoT (TAK)",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP API (OpenAPI at /openapi.json, docs at /docs) until interrupted,
     and the CoT listener for TAK devices when a CoT port is given."""
     from liaison.api.server import serve as run_server
     from liaison.tak.listener import ListenerConfig
+    from liaison.tak.plan import default_workers
 
     cot = None
     if cot_port is not None or cot_tls_port is not None:
@@ -87,6 +97,7 @@ def serve(
             cert=cot_cert,
             key=cot_key,
             ca=cot_ca,
+            workers=default_workers() if cot_workers is None else cot_workers,
         )
         cot.validate()
     with open_node(db, node_key) as node:
@@ -97,7 +108,8 @@ def serve(
         if cot is not None:
             plain = f" TCP {cot_port} as {escape(str(cot_member))};" if cot_port else ""
             tls = f" TLS {cot_tls_port};" if cot_tls_port else ""
-            out().print(f"CoT for TAK devices on {escape(host)}:{plain}{tls}")
+            workers = f" {cot.workers} planning process(es)" if cot.workers else ""
+            out().print(f"CoT for TAK devices on {escape(host)}:{plain}{tls}{workers}")
         run_server(node, host, port, cot=cot)
 
 

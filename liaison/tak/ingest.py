@@ -34,40 +34,35 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from liaison.cot import (
-    CotEvent,
-    EventKind,
-    deleted_uid,
-    event_kind,
-    parse_event,
-    ping_reply,
-    serialize_event,
-)
+from liaison.cot import CotEvent, EventKind, deleted_uid, parse_event
 from liaison.domain.entry import StoredEntry
 from liaison.domain.kinds import KINDS
+from liaison.domain.member import Authority
 from liaison.domain.time import format_time
 from liaison.errors import LiaisonError
 from liaison.geometry import decode_instant, encode_instant
 from liaison.projections.picture import UNIT, proj_picture_units
 from liaison.services.record import AppendRequest, RecordService
 from liaison.store import queries as q
-from liaison.tak.kinds import DRAFT, MAX_REPORTS, REPORT, latest_draft, written_event
-from liaison.tak.mapping import (
-    TakError,
-    draft_body,
-    release_of,
-    unit_bodies,
-    unit_id_of,
-    warning_texts,
+from liaison.tak.kinds import (
+    DRAFT,
+    MAX_REPORTS,
+    REPORT,
+    latest_draft,
+    remember_written,
+    written_event,
 )
+from liaison.tak.mapping import TakError, draft_body, unit_id_of, warning_texts
+from liaison.tak.plan import Plan, plan_event
 
 __all__ = ["Ingest", "Outcome"]
 
 _ONE_MS = timedelta(milliseconds=1)
+_UNIT = KINDS.get(UNIT)
 #: event text one report entry holds at most (the record refuses entries over 256 KiB)
 _REPORT_CHARS = 150_000
 
@@ -117,7 +112,8 @@ class Outcome:
     entries: tuple[str, ...] = ()
     code: str | None = None
     message: str | None = None
-    reply: CotEvent | None = field(default=None, compare=False)
+    #: a ping's answer, serialised
+    reply: bytes | None = field(default=None, compare=False)
 
     @property
     def refused(self) -> bool:
@@ -134,16 +130,30 @@ class Outcome:
         if self.code is not None:
             out["error"] = {"code": self.code, "message": self.message}
         if self.reply is not None:
-            out["reply"] = serialize_event(self.reply).decode()
+            out["reply"] = self.reply.decode()
         return out
 
 
-def _outcome(event: CotEvent, kind: EventKind, action: str, *entries: str) -> Outcome:
+class _Said(Protocol):
+    """What an outcome names of its event: a parsed event or its plan."""
+
+    @property
+    def uid(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+
+def _outcome(event: _Said, kind: EventKind, action: str, *entries: str) -> Outcome:
     return Outcome(event.uid, event.type, kind, action, tuple(entries))
 
 
-def _refused(event: CotEvent, kind: EventKind, error: TakError) -> Outcome:
+def _refused(event: _Said, kind: EventKind, error: TakError) -> Outcome:
     return Outcome(event.uid, event.type, kind, "refused", (), error.code, error.message)
+
+
+def _pong(plan: Plan) -> Outcome:
+    return dataclasses.replace(_outcome(plan, "ping", "answered"), reply=plan.reply)
 
 
 def _same_drawing(old: CotEvent, new: CotEvent) -> bool:
@@ -159,80 +169,90 @@ class Ingest:
         #: drafts and deletes read before they write: one at a time (see the module docstring)
         self.serial_lock = threading.Lock()
 
+    def roster(self, member: str) -> tuple[Authority | None, frozenset[str]]:
+        """The member's authority and the parties, as the record shows them now, in one read
+        (the writer checks the authority again, inside the transaction that appends)."""
+        with self.record.store.read() as conn:
+            return q.authority(conn, member), frozenset(p.id for p in q.parties(conn))
+
     def ingest(
         self, member: str, events: Sequence[CotEvent], *, now: datetime | None = None
     ) -> list[Outcome]:
         """Record what each event says for ``member``'s party; one outcome per event, in order."""
         moment = now or self.record.clock()
-        kinds = [event_kind(e) for e in events]
-        # The member's authority and the parties, as the record shows them now, in one read
-        # (the writer checks the authority again, inside the transaction that appends).
-        with self.record.store.read() as conn:
-            authority = q.authority(conn, member)
-            parties = {p.id for p in q.parties(conn)}
+        authority, parties = self.roster(member)
+        plans = [plan_event(event, parties, moment) for event in events]
+        return self.commit(member, authority, plans)
+
+    def commit(
+        self, member: str, authority: Authority | None, plans: Sequence[Plan]
+    ) -> list[Outcome]:
+        """Record the planned events (:mod:`liaison.tak.plan`) for ``member``, whose authority
+        :meth:`roster` read before they were planned; one outcome per plan, in order."""
         if authority is None or authority.revoked:
             error = TakError("refused", f"not-permitted: {member} may not act for a party now")
-            return [
-                _refused(e, k, error) if k != "ping" else self._pong(e, moment)
-                for e, k in zip(events, kinds, strict=True)
-            ]
+            return [_refused(p, p.kind, error) if p.kind != "ping" else _pong(p) for p in plans]
         party = authority.party
-        outcomes: list[Outcome | None] = [None] * len(events)
+        outcomes: list[Outcome | None] = [None] * len(plans)
         positions: list[_Position] = []
-        serial: list[tuple[int, list[str] | None]] = []
-        for i, (event, kind) in enumerate(zip(events, kinds, strict=True)):
+        serial: list[int] = []
+        for i, plan in enumerate(plans):
+            kind = plan.kind
             if kind == "ping":
-                outcomes[i] = self._pong(event, moment)
-                continue
-            if kind == "other":
+                outcomes[i] = _pong(plan)
+            elif kind == "other":
                 outcomes[i] = Outcome(
-                    event.uid,
-                    event.type,
+                    plan.uid,
+                    plan.type,
                     kind,
                     "ignored",
                     code="not_recorded",
-                    message=f"type {event.type[:64]} is not a position, drawing, route, marker, "
+                    message=f"type {plan.type[:64]} is not a position, drawing, route, marker, "
                     "delete or ping; nothing was recorded",
                 )
-                continue
-            try:
-                release = None if kind == "delete" else release_of(event, parties)
-                if kind == "position":
-                    unit, report = unit_bodies(event)
-                    positions.append((i, unit, report, release))
-                else:
-                    serial.append((i, release))
-            except TakError as exc:
-                outcomes[i] = _refused(event, kind, exc)
+            elif plan.refusal is not None:
+                outcomes[i] = _refused(plan, kind, TakError(*plan.refusal))
+            elif kind == "position":
+                # A body planned in this process is the spec's own; one sent by a worker is
+                # plain data, validated again here (see liaison.tak.plan).
+                unit = plan.unit
+                try:
+                    if not _UNIT.validated(unit):
+                        assert plan.event is not None
+                        remember_written(plan.report["event"], plan.event)
+                        unit = _UNIT.validate(unit)
+                except LiaisonError as exc:
+                    outcomes[i] = _refused(plan, kind, TakError("bad_unit", exc.detail))
+                    continue
+                positions.append((i, unit, plan.report, plan.release))
+            else:
+                serial.append(i)
         if positions:
-            self._positions(member, events, positions, outcomes)
+            self._positions(member, plans, positions, outcomes)
         if serial:
+            moment = self.record.clock()
             with self.serial_lock:
-                for i, release in serial:
-                    event = events[i]
+                for i in serial:
+                    plan = plans[i]
+                    event = plan.event
+                    assert event is not None
                     try:
-                        if kinds[i] == "delete":
+                        if plan.kind == "delete":
                             outcomes[i] = self._delete(member, party, event, moment)
                         else:
-                            outcomes[i] = self._draft(member, party, event, kinds[i], release)
+                            outcomes[i] = self._draft(member, party, event, plan.kind, plan.release)
                     except TakError as exc:
-                        outcomes[i] = _refused(event, kinds[i], exc)
+                        outcomes[i] = _refused(plan, plan.kind, exc)
                     except LiaisonError as exc:
-                        outcomes[i] = _refused(event, kinds[i], TakError.from_record(exc))
+                        outcomes[i] = _refused(plan, plan.kind, TakError.from_record(exc))
         done = [o for o in outcomes if o is not None]
-        assert len(done) == len(events)
+        assert len(done) == len(plans)
         return done
-
-    @staticmethod
-    def _pong(event: CotEvent, now: datetime) -> Outcome:
-        return dataclasses.replace(
-            _outcome(event, "ping", "answered"), reply=ping_reply(event, now=now)
-        )
 
     def _positions(
         self,
         member: str,
-        events: Sequence[CotEvent],
+        events: Sequence[Plan],
         positions: list[_Position],
         outcomes: list[Outcome | None],
     ) -> None:

@@ -98,11 +98,17 @@ _WRITTEN_LOCK = threading.Lock()
 def written_event(event: CotEvent) -> str:
     """``event`` as normal-form text, remembered as such for :func:`normal_event`."""
     text = serialize_event(event).decode()
+    remember_written(text, event)
+    return text
+
+
+def remember_written(text: str, event: CotEvent) -> None:
+    """Remember ``text`` as :func:`written_event` of ``event``: what a planning worker process
+    (:mod:`liaison.tak.plan`) wrote is taken as this process's own, without parsing it again."""
     with _WRITTEN_LOCK:
         _WRITTEN[text] = event
         if len(_WRITTEN) > _WRITTEN_MAX:
             del _WRITTEN[next(iter(_WRITTEN))]
-    return text
 
 
 def event_of(text: str) -> CotEvent:

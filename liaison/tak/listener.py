@@ -42,20 +42,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from liaison.cot import (
-    CotError,
-    CotEvent,
-    CotFramer,
-    event_kind,
-    parse_event,
-    ping_reply,
-    serialize_event,
-)
+from liaison.cot import CotError, CotFramer
 from liaison.domain.time import utcnow
 from liaison.errors import InvalidInput, NotFound
 from liaison.node import Node
+from liaison.store import queries as q
 from liaison.tak.ingest import Outcome
 from liaison.tak.outbound import OutboundHub, Subscriber
+from liaison.tak.plan import Plan, Planner, Unreadable
 from liaison.tak.service import tak_for
 
 __all__ = ["ConnectionLog", "CotListener", "ListenerConfig", "serve_with_listener"]
@@ -96,9 +90,11 @@ class ListenerConfig:
     #: bad frames and refused events one connection may send before it is cut off
     max_errors: int = 1000
     max_connections: int = 1024
-    #: events per ingest batch, and batches appended at once
+    #: events per ingest batch, and batches in flight at once (read, planned or appended)
     batch_size: int = 512
     concurrent_batches: int = 2
+    #: processes that read and plan the events (:mod:`liaison.tak.plan`); 0: this process
+    workers: int = 0
     #: events waiting for the ingest before connections stop being read (backpressure)
     max_queued: int = 20_000
     handshake_timeout: float = 15.0
@@ -117,6 +113,8 @@ class ListenerConfig:
             )
         if self.tls_port is not None and not (self.cert and self.key and self.ca):
             raise InvalidInput("the TLS port needs --cot-cert, --cot-key and --cot-ca")
+        if not 0 <= self.workers <= 64:
+            raise InvalidInput("--cot-workers must be from 0 to 64")
 
 
 @dataclass
@@ -155,6 +153,31 @@ class ConnectionLog:
             log.info("CoT %s (%s) closed: %s", self.id, self.member or self.peer, why)
 
 
+@dataclass(eq=False)
+class _Device:
+    """One connection as the ingest sees it: whose it is, where pings are answered, and the
+    uids of its own positions (never echoed back to it by the feed)."""
+
+    clog: ConnectionLog
+    writer: asyncio.StreamWriter
+    own_uids: set[str]
+    #: set when the ingest finds more bad events than the connection may send
+    over: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass(eq=False)
+class _Batch:
+    """A batch of frames on its way to the record (see :meth:`CotListener._ingest`)."""
+
+    items: list[tuple[_Device, bytes]]
+    #: earlier batches still in flight when this one was made
+    earlier: list[_Batch]
+    #: set once planned: whether it holds drafts or deletes (which read before they write)
+    planned: asyncio.Future[bool]
+    #: set once appended (or given up)
+    done: asyncio.Future[None]
+
+
 def _server_context(config: ListenerConfig) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -183,8 +206,10 @@ class CotListener:
         self.hub: OutboundHub | None = None
         self._servers: list[asyncio.Server] = []
         self._ids = itertools.count(1)
-        self._queue: asyncio.Queue[tuple[ConnectionLog, str, CotEvent]] | None = None
+        self._queue: asyncio.Queue[tuple[_Device, bytes]] | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._in_flight: list[_Batch] = []
+        self.planner = Planner(config.workers)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
         self._executor = ThreadPoolExecutor(
@@ -205,6 +230,7 @@ class CotListener:
             )
             if authority.revoked:
                 raise InvalidInput(f"member {member} has been revoked")
+        await loop.run_in_executor(self._executor, self.planner.start)
         self._queue = asyncio.Queue(maxsize=config.max_queued)
         self._slots = asyncio.Semaphore(config.concurrent_batches)
         if config.outbound:
@@ -252,6 +278,7 @@ class CotListener:
         if self.hub is not None:
             await self.hub.close()
         self._executor.shutdown(wait=True)
+        self.planner.close()  # the workers' last batches are done: this is quick
 
     async def drain(self) -> None:
         """Wait until every event queued so far has been through the ingest."""
@@ -387,18 +414,20 @@ class CotListener:
         if self.hub is not None:
             # Reading starts at once; the device's picture follows as soon as it is ready.
             out_task = asyncio.create_task(self._write_out(clog, writer, party, own_uids))
+        device = _Device(clog, writer, own_uids)
         framer = CotFramer(
             max_event_bytes=config.max_event_bytes,
             max_connection_bytes=config.max_connection_bytes,
             max_errors=config.max_errors,
         )
         read_task: asyncio.Task[bytes] | None = None
+        over_task = asyncio.ensure_future(device.over.wait())
         next_check = loop.time() + config.recheck_seconds
         try:
             while True:
                 if read_task is None:
                     read_task = asyncio.ensure_future(reader.read(_READ))
-                waiting: set[asyncio.Future[Any]] = {read_task}
+                waiting: set[asyncio.Future[Any]] = {read_task, over_task}
                 if out_task is not None:
                     waiting.add(out_task)
                 timeout = max(0.0, next_check - loop.time())
@@ -407,6 +436,8 @@ class CotListener:
                 )
                 if out_task is not None and out_task in done:
                     return out_task.result()
+                if over_task in done:
+                    return self._too_many_errors(clog)
                 if loop.time() >= next_check:
                     next_check = loop.time() + config.recheck_seconds
                     problem = await self._still_allowed(clog, fingerprint)
@@ -429,15 +460,13 @@ class CotListener:
                     return exc.message
                 for error in framer.take_errors():
                     clog.framing(error)
-                await self._frames(clog, writer, frames, own_uids)
-                if framer.closed or clog.counts["errors"] > config.max_errors:
-                    if not framer.closed:
-                        clog.error(
-                            "too_many_errors",
-                            f"the connection sent more than {config.max_errors} bad events",
-                        )
+                await self._frames(device, frames)
+                if framer.closed:
                     return "too many bad events"
+                if clog.counts["errors"] > config.max_errors:
+                    return self._too_many_errors(clog)
         finally:
+            over_task.cancel()
             if read_task is not None:
                 read_task.cancel()
             if out_task is not None:
@@ -445,29 +474,19 @@ class CotListener:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await out_task
 
-    async def _frames(
-        self,
-        clog: ConnectionLog,
-        writer: asyncio.StreamWriter,
-        frames: list[bytes],
-        own_uids: set[str],
-    ) -> None:
+    async def _frames(self, device: _Device, frames: list[bytes]) -> None:
+        """Queue the frames for the ingest, which reads them (in a worker process, if any)."""
         assert self._queue is not None
+        device.clog.counts["events"] += len(frames)
         for frame in frames:
-            clog.counts["events"] += 1
-            try:
-                event = parse_event(frame, max_bytes=self.config.max_event_bytes)
-            except CotError as exc:
-                clog.error(exc.code, exc.message)
-                continue
-            kind = event_kind(event)
-            if kind == "ping":
-                clog.counts["answered"] += 1
-                writer.write(serialize_event(ping_reply(event, now=utcnow())))
-                continue
-            if kind == "position":
-                own_uids.add(event.uid)
-            await self._queue.put((clog, clog.member, event))
+            await self._queue.put((device, frame))
+
+    def _too_many_errors(self, clog: ConnectionLog) -> str:
+        clog.error(
+            "too_many_errors",
+            f"the connection sent more than {self.config.max_errors} bad events",
+        )
+        return "too many bad events"
 
     async def _write_out(
         self, clog: ConnectionLog, writer: asyncio.StreamWriter, party: str, own_uids: set[str]
@@ -502,46 +521,91 @@ class CotListener:
         assert self._queue is not None
         assert self._slots is not None
         queue = self._queue
+        loop = asyncio.get_running_loop()
         while True:
-            batch = [await queue.get()]
-            while len(batch) < self.config.batch_size and not queue.empty():
-                batch.append(queue.get_nowait())
-            exclusive = any(event_kind(event) != "position" for _, _, event in batch)
-            # Drafts and deletes read before they write: such a batch runs alone, so a
-            # device's later update never overtakes its earlier one.
-            slots = self.config.concurrent_batches if exclusive else 1
-            for _ in range(slots):
-                await self._slots.acquire()
-            self._spawn(self._ingest(batch, slots), "liaison-tak-ingest")
+            items = [await queue.get()]
+            while len(items) < self.config.batch_size and not queue.empty():
+                items.append(queue.get_nowait())
+            await self._slots.acquire()
+            self._in_flight = [b for b in self._in_flight if not b.done.done()]
+            batch = _Batch(items, list(self._in_flight), loop.create_future(), loop.create_future())
+            self._in_flight.append(batch)
+            self._spawn(self._ingest(batch), "liaison-tak-ingest")
 
-    async def _ingest(self, batch: list[tuple[ConnectionLog, str, CotEvent]], slots: int) -> None:
+    async def _ingest(self, batch: _Batch) -> None:
+        """Plan the batch, answer its pings, then append it once no earlier batch may be
+        overtaken: a batch of positions only waits for earlier batches with drafts or deletes;
+        a batch with drafts or deletes (which read before they write) waits for every earlier
+        batch, so a device's later update never overtakes its earlier one."""
         assert self._queue is not None
         assert self._slots is not None
         loop = asyncio.get_running_loop()
         try:
-            members: dict[str, list[tuple[ConnectionLog, CotEvent]]] = {}
-            for clog, member, event in batch:
-                members.setdefault(member, []).append((clog, event))
+            plans = await self._plan(batch)
+            serial = any(
+                isinstance(p, Plan) and p.kind in ("shape", "route", "marker", "delete")
+                for p in plans
+            )
+            batch.planned.set_result(serial)
+            for before in batch.earlier:
+                if serial or await before.planned:
+                    await asyncio.shield(before.done)
+            members: dict[str, list[tuple[_Device, Plan]]] = {}
+            for (device, _), plan in zip(batch.items, plans, strict=True):
+                if isinstance(plan, Unreadable):
+                    device.clog.error(plan.code, plan.message)
+                elif plan.kind == "ping":
+                    assert plan.reply is not None
+                    device.clog.counts["answered"] += 1
+                    device.writer.write(plan.reply)
+                else:
+                    if plan.kind == "position":
+                        device.own_uids.add(plan.uid)
+                    members.setdefault(device.clog.member, []).append((device, plan))
             for member, items in members.items():
                 try:
                     outcomes = await loop.run_in_executor(
-                        self._executor,
-                        self.tak.ingest.ingest,
-                        member,
-                        [event for _, event in items],
+                        self._executor, self._commit, member, [plan for _, plan in items]
                     )
                 except Exception:
                     log.exception("the ingest of %d events failed", len(items))
-                    for clog, _ in items:
-                        clog.error("internal_error", "the event could not be recorded")
+                    for device, _ in items:
+                        device.clog.error("internal_error", "the event could not be recorded")
                     continue
-                for (clog, _), outcome in zip(items, outcomes, strict=True):
-                    clog.outcome(outcome)
+                for (device, _), outcome in zip(items, outcomes, strict=True):
+                    device.clog.outcome(outcome)
+            for device, _ in batch.items:
+                if device.clog.counts["errors"] > self.config.max_errors:
+                    device.over.set()
         finally:
-            for _ in batch:
+            if not batch.planned.done():
+                batch.planned.set_result(True)
+            batch.done.set_result(None)
+            for _ in batch.items:
                 self._queue.task_done()
-            for _ in range(slots):
-                self._slots.release()
+            self._slots.release()
+
+    async def _plan(self, batch: _Batch) -> list[Plan | Unreadable]:
+        """Read and plan the batch's frames (in a worker process when there are workers)."""
+        loop = asyncio.get_running_loop()
+        parties = await loop.run_in_executor(self._executor, self._parties)
+        return await loop.run_in_executor(
+            self._executor,
+            self.planner.plan,
+            [frame for _, frame in batch.items],
+            parties,
+            utcnow(),
+            self.config.max_event_bytes,
+        )
+
+    def _parties(self) -> frozenset[str]:
+        with self.node.record.store.read() as conn:
+            return frozenset(p.id for p in q.parties(conn))
+
+    def _commit(self, member: str, plans: list[Plan]) -> list[Outcome]:
+        ingest = self.tak.ingest
+        authority, _ = ingest.roster(member)
+        return ingest.commit(member, authority, plans)
 
 
 async def serve_with_listener(

@@ -208,7 +208,7 @@ def test_a_ping_is_answered_and_nothing_recorded(sqlite_world: World) -> None:
     (outcome,) = tak.ingest.ingest("burrows", [ping()])
     assert outcome.action == "answered"
     assert outcome.reply is not None
-    assert outcome.reply.type == "t-x-c-t-r"
+    assert parse_event(outcome.reply).type == "t-x-c-t-r"
     assert sqlite_world.node.record.size() == size
 
 

@@ -24,6 +24,9 @@ from tests.tak.support import (
 
 pytestmark = pytest.mark.timeout(120)
 
+#: the events read and planned in the listener's own process, and in a worker process
+WORKERS = pytest.mark.parametrize("workers", [0, 1], ids=["in-process", "one-worker"])
+
 
 def _units(world: World, party: str) -> set[str]:
     return {u["unit"] for u in world.node.picture.units(party) if u["party"] == party}
@@ -34,7 +37,10 @@ def _codes(listener: object) -> list[str]:
     return [code for clog in logs for code, _ in clog.errors]
 
 
-def test_events_split_across_reads_with_and_without_declarations(sqlite_world: World) -> None:
+@WORKERS
+def test_events_split_across_reads_with_and_without_declarations(
+    sqlite_world: World, workers: int
+) -> None:
     stream = (
         wire(position("A-1"))
         + b"\n\n"
@@ -44,7 +50,7 @@ def test_events_split_across_reads_with_and_without_declarations(sqlite_world: W
     )
 
     async def scenario() -> None:
-        async with running_listener(sqlite_world.node) as listener:
+        async with running_listener(sqlite_world.node, workers=workers) as listener:
             _, writer = await asyncio.open_connection("127.0.0.1", listener.tcp_port)
             for start in range(0, len(stream), 7):
                 writer.write(stream[start : start + 7])
@@ -56,7 +62,10 @@ def test_events_split_across_reads_with_and_without_declarations(sqlite_world: W
     run_async(scenario())
 
 
-def test_bad_events_are_logged_and_the_good_ones_still_recorded(sqlite_world: World) -> None:
+@WORKERS
+def test_bad_events_are_logged_and_the_good_ones_still_recorded(
+    sqlite_world: World, workers: int
+) -> None:
     bomb = (
         b'<?xml version="1.0"?><!DOCTYPE event [<!ENTITY a "aaaaaaaaaa">'
         b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><event version="2.0">&b;</event>'
@@ -76,7 +85,7 @@ def test_bad_events_are_logged_and_the_good_ones_still_recorded(sqlite_world: Wo
     )
 
     async def scenario() -> None:
-        async with running_listener(sqlite_world.node) as listener:
+        async with running_listener(sqlite_world.node, workers=workers) as listener:
             _, writer = await asyncio.open_connection("127.0.0.1", listener.tcp_port)
             writer.write(stream)
             await writer.drain()
@@ -99,9 +108,10 @@ def test_bad_events_are_logged_and_the_good_ones_still_recorded(sqlite_world: Wo
     run_async(scenario())
 
 
-def test_a_ping_is_answered_on_the_connection(sqlite_world: World) -> None:
+@WORKERS
+def test_a_ping_is_answered_on_the_connection(sqlite_world: World, workers: int) -> None:
     async def scenario() -> None:
-        async with running_listener(sqlite_world.node, outbound=False) as listener:
+        async with running_listener(sqlite_world.node, outbound=False, workers=workers) as listener:
             reader, writer = await asyncio.open_connection("127.0.0.1", listener.tcp_port)
             writer.write(wire(ping()))
             await writer.drain()
@@ -150,9 +160,12 @@ def test_the_connection_limit_ends_the_connection(sqlite_world: World) -> None:
     run_async(scenario())
 
 
-def test_too_many_bad_frames_end_the_connection(sqlite_world: World) -> None:
+@WORKERS
+def test_too_many_bad_frames_end_the_connection(sqlite_world: World, workers: int) -> None:
     async def scenario() -> None:
-        async with running_listener(sqlite_world.node, max_errors=3, outbound=False) as listener:
+        async with running_listener(
+            sqlite_world.node, max_errors=3, outbound=False, workers=workers
+        ) as listener:
             reader, writer = await asyncio.open_connection("127.0.0.1", listener.tcp_port)
             writer.write(b"<event></event>" * 10)
             await writer.drain()
