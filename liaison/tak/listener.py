@@ -557,7 +557,8 @@ class CotListener:
                 elif plan.kind == "ping":
                     assert plan.reply is not None
                     device.clog.counts["answered"] += 1
-                    device.writer.write(plan.reply)
+                    if not device.writer.is_closing():  # the device may have gone meanwhile
+                        device.writer.write(plan.reply)
                 else:
                     if plan.kind == "position":
                         device.own_uids.add(plan.uid)
