@@ -11,8 +11,13 @@ run ``uvicorn liaison.api.app:factory --factory`` with ``LIAISON_DB`` and
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Generator
 
 import uvicorn
+from uvicorn.server import HANDLED_SIGNALS
 
 from liaison.api.app import create_app, create_app_from_settings, factory
 from liaison.node import Node
@@ -22,6 +27,30 @@ __all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "create_app_from_settings", "factory", "
 
 #: how long a stopping server lets open requests and streams finish
 GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, except that the signal which stopped it is not raised again once it
+    has shut down.
+
+    Why: uvicorn, after its graceful shutdown, raises SIGTERM or SIGINT again with the default
+    action restored, so a SIGTERM ended the process right there (status -15) — before the CoT
+    listener had appended the events it had read and queued, stopped its planning workers,
+    and before the node was closed. Here ``serve`` returns, everything closes in order, and the
+    process ends with status 0.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
 
 
 def serve(
@@ -44,7 +73,7 @@ def serve(
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         server_header=False,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     if cot is None:
         server.run()
         return

@@ -7,6 +7,7 @@ API that the same process serves.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import subprocess
@@ -91,6 +92,7 @@ def test_serve_runs_the_cot_listener_beside_the_api(cli: Cli, pki: PKI) -> None:
             "--cot-port", str(tcp), "--cot-member", "burrows",
             "--cot-tls-port", str(tls), "--cot-cert", str(pki.server_cert),
             "--cot-key", str(pki.server_key), "--cot-ca", str(pki.ca_file),
+            "--cot-workers", "1",
         ],
         cwd=cli.folder,
         stdout=subprocess.DEVNULL,
@@ -120,7 +122,30 @@ def test_serve_runs_the_cot_listener_beside_the_api(cli: Cli, pki: PKI) -> None:
                         break
                     assert time.monotonic() < deadline, seen
                     time.sleep(0.1)
+        workers = _children(process.pid)
+        assert workers, "no planning worker was started"
     finally:
         process.terminate()
         process.wait(timeout=30)
-    assert process.returncode in (0, -15)
+    # SIGTERM ends it cleanly: the listener drained and closed, its workers stopped.
+    assert process.returncode == 0
+    deadline = time.monotonic() + 10
+    while [pid for pid in workers if _running(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _running(pid)]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
