@@ -65,7 +65,7 @@ __all__ = [
     "warning_texts",
 ]
 
-_REF: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+_REF: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _SEPARATORS: Final = re.compile(r"[\s,;]+")
 #: caveats that mean "not releasable to another party"
 NOFORN_CAVEATS: Final = frozenset({"NOFORN", "OWN PARTY ONLY"})
@@ -96,7 +96,7 @@ class TakError(InvalidInput):
 
 def unit_id_of(uid: str) -> str:
     """The unit id a CoT uid reports for (see the module docstring)."""
-    if _REF.match(uid):
+    if _REF.fullmatch(uid):
         return uid
     return "cot-" + hashlib.sha256(uid.encode()).hexdigest()[:24]
 

@@ -133,6 +133,8 @@ def test_an_odd_uid_gets_a_stable_unit_id() -> None:
     assert odd.startswith("cot-")
     assert odd == unit_id_of("Bob's phone")
     assert len(odd) == 28
+    # "$" alone would let a final newline through as a unit id of its own
+    assert unit_id_of("A-1\n").startswith("cot-")
 
 
 def test_releasable_to_names_the_parties_released_to(sqlite_world: World) -> None:
