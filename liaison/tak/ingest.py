@@ -134,6 +134,10 @@ class Outcome:
         return out
 
 
+def _party_ids(conn: Any) -> frozenset[str]:
+    return frozenset(p.id for p in q.parties(conn))
+
+
 class _Said(Protocol):
     """What an outcome names of its event: a parsed event or its plan."""
 
@@ -173,7 +177,12 @@ class Ingest:
         """The member's authority and the parties, as the record shows them now, in one read
         (the writer checks the authority again, inside the transaction that appends)."""
         with self.record.store.read() as conn:
-            return q.authority(conn, member), frozenset(p.id for p in q.parties(conn))
+            return q.authority(conn, member), _party_ids(conn)
+
+    def parties(self) -> frozenset[str]:
+        """The parties on the record now (what a plan's release is checked against)."""
+        with self.record.store.read() as conn:
+            return _party_ids(conn)
 
     def ingest(
         self, member: str, events: Sequence[CotEvent], *, now: datetime | None = None
@@ -226,6 +235,7 @@ class Ingest:
                     continue
                 positions.append((i, unit, plan.report, plan.release))
             else:
+                assert plan.reads_record
                 serial.append(i)
         if positions:
             self._positions(member, plans, positions, outcomes)

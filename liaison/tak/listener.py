@@ -46,7 +46,6 @@ from liaison.cot import CotError, CotFramer
 from liaison.domain.time import utcnow
 from liaison.errors import InvalidInput, NotFound
 from liaison.node import Node
-from liaison.store import queries as q
 from liaison.tak.ingest import Outcome
 from liaison.tak.outbound import OutboundHub, Subscriber
 from liaison.tak.plan import Plan, Planner, Unreadable
@@ -542,10 +541,7 @@ class CotListener:
         loop = asyncio.get_running_loop()
         try:
             plans = await self._plan(batch)
-            serial = any(
-                isinstance(p, Plan) and p.kind in ("shape", "route", "marker", "delete")
-                for p in plans
-            )
+            serial = any(isinstance(p, Plan) and p.reads_record for p in plans)
             batch.planned.set_result(serial)
             for before in batch.earlier:
                 if serial or await before.planned:
@@ -589,7 +585,7 @@ class CotListener:
     async def _plan(self, batch: _Batch) -> list[Plan | Unreadable]:
         """Read and plan the batch's frames (in a worker process when there are workers)."""
         loop = asyncio.get_running_loop()
-        parties = await loop.run_in_executor(self._executor, self._parties)
+        parties = await loop.run_in_executor(self._executor, self.tak.ingest.parties)
         return await loop.run_in_executor(
             self._executor,
             self.planner.plan,
@@ -598,10 +594,6 @@ class CotListener:
             utcnow(),
             self.config.max_event_bytes,
         )
-
-    def _parties(self) -> frozenset[str]:
-        with self.node.record.store.read() as conn:
-            return frozenset(p.id for p in q.parties(conn))
 
     def _commit(self, member: str, plans: list[Plan]) -> list[Outcome]:
         ingest = self.tak.ingest

@@ -55,6 +55,9 @@ class Unreadable:
     message: str
 
 
+_READS_RECORD: frozenset[EventKind] = frozenset({"shape", "route", "marker", "delete"})
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What one event asks of the record (module docstring)."""
@@ -73,6 +76,12 @@ class Plan:
     reply: bytes | None = None
     #: the event itself (not for pings and others)
     event: CotEvent | None = None
+
+    @property
+    def reads_record(self) -> bool:
+        """A drawing, route, marker or delete to record: it reads the record before it writes,
+        so it is recorded one at a time, after everything before it."""
+        return self.refusal is None and self.kind in _READS_RECORD
 
 
 def plan_event(event: CotEvent, parties: Collection[str], now: datetime) -> Plan:
