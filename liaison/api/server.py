@@ -11,13 +11,9 @@ run ``uvicorn liaison.api.app:factory --factory`` with ``LIAISON_DB`` and
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
-import threading
-from collections.abc import Generator
+from types import FrameType
 
 import uvicorn
-from uvicorn.server import HANDLED_SIGNALS
 
 from liaison.api.app import create_app, create_app_from_settings, factory
 from liaison.node import Node
@@ -40,17 +36,10 @@ class _Server(uvicorn.Server):
     process ends with status 0.
     """
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        original = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
-        try:
-            yield
-        finally:
-            for sig, handler in original.items():
-                signal.signal(sig, handler)
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        # What capture_signals would raise again once the server has shut down.
+        self._captured_signals.clear()
 
 
 def serve(
