@@ -7,7 +7,6 @@ API that the same process serves.
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import ssl
 import subprocess
@@ -21,7 +20,7 @@ from typer.testing import CliRunner
 
 from tests.cli.support import Cli
 from tests.cli.test_server import free_port, wait_until_up
-from tests.tak.support import PKI, position, wire
+from tests.tak.support import PKI, children, position, running, wire
 
 
 @pytest.fixture
@@ -122,7 +121,7 @@ def test_serve_runs_the_cot_listener_beside_the_api(cli: Cli, pki: PKI) -> None:
                         break
                     assert time.monotonic() < deadline, seen
                     time.sleep(0.1)
-        workers = _children(process.pid)
+        workers = children(process.pid)
         assert workers, "no planning worker was started"
     finally:
         process.terminate()
@@ -130,22 +129,6 @@ def test_serve_runs_the_cot_listener_beside_the_api(cli: Cli, pki: PKI) -> None:
     # SIGTERM ends it cleanly: the listener drained and closed, its workers stopped.
     assert process.returncode == 0
     deadline = time.monotonic() + 10
-    while [pid for pid in workers if _running(pid)] and time.monotonic() < deadline:
+    while [pid for pid in workers if running(pid)] and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in workers if _running(pid)]
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert not [pid for pid in workers if running(pid)]

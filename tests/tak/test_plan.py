@@ -17,7 +17,7 @@ from liaison.cot import CotFramer
 from liaison.domain.time import utcnow
 from liaison.tak import Tak
 from liaison.tak.plan import Plan, Planner, Unreadable, plan_frames
-from tests.tak.support import drawing, ping, position, wire
+from tests.tak.support import drawing, ping, position, running, wire
 
 SAMPLES = Path(__file__).parents[2] / ".." / "shared" / "interop" / "cot"
 PARTIES = frozenset({"uk", "us", "su"})
@@ -168,13 +168,6 @@ def test_workers_end_when_the_serving_process_is_gone_without_closing_them() -> 
     )
     worker = int(done.stdout.split()[-1])
     deadline = time.monotonic() + 15
-    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+    while running(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not Path(f"/proc/{worker}").exists() or _zombie(worker), "the worker outlived its parent"
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+    assert not running(worker), "the worker outlived its parent"
